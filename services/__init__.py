@@ -1,0 +1,1 @@
+"""SEKLIK's services, one folder each: domain.py → application.py → schemas.py → service.py."""

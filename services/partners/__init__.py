@@ -1,0 +1,1 @@
+"""partners: media companies, their yearly registration, documents, journalists and standing."""

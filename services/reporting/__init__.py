@@ -1,0 +1,1 @@
+"""reporting: audit-ready views rebuilt from the other services' events alone."""

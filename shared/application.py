@@ -1,0 +1,208 @@
+"""The eventsourcing Application every service's `application.py` subclasses.
+
+It gives each service: its own store (SQLite file or PostgreSQL schema, from `Settings`), a
+process recorder (so a consumer records its position atomically with its own events), idempotent
+commands (`@command`), the notification log as envelopes (the outbox that the relay publishes and
+the `notifications` RPC pages through), and checkpoints over that log (`digest`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import uuid
+from typing import Callable
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import event
+from eventsourcing.persistence import IntegrityError, Transcoding
+
+from shared.config import Settings
+from shared.domain import GENESIS, Aggregate, acting_as, event_payload, jsonable
+from shared.errors import Conflict, NotFound
+from shared.storage import SqlStore
+
+COMMAND_NAMESPACE = uuid.UUID("6f1d0c52-6b8e-4b8f-9f57-6c1e5e1a2b10")
+MAX_PAGE = 1000
+SAVE_ATTEMPTS = 3
+
+
+class DateAsISO(Transcoding):
+    type = dt.date
+    name = "date_iso"
+
+    def encode(self, obj: dt.date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> dt.date:
+        return dt.date.fromisoformat(data)
+
+
+class CommandRecord(Aggregate):
+    """The first answer to a command sent with a `command_id`; saved with the command's events."""
+
+    @staticmethod
+    def create_id(command_id: str) -> uuid.UUID:
+        return uuid.uuid5(COMMAND_NAMESPACE, command_id)
+
+    @event("CommandRecorded")
+    def __init__(self, command_id: str, method: str, answer: dict):
+        self.command_id = command_id
+        self.method = method
+        self.answer = answer
+
+
+def command(method: Callable) -> Callable:
+    """Make an application method an attributable, idempotent, all-or-nothing command.
+
+    The method runs inside `acting_as(actor)` and returns `(answer, aggregates)`; the aggregates'
+    new events are saved in one transaction, with the `CommandRecord` when a `command_id` is given.
+    A repeated `command_id` returns the first answer and records nothing. When a concurrent
+    command changed the same aggregate (or claimed the same unique key) first, the save fails as a
+    whole and the method runs again against the new state, so its own checks give the answer.
+    """
+
+    @functools.wraps(method)
+    def run(self: "ServiceApplication", *args, actor: dict, command_id: str | None = None,
+            **kwargs):
+        for _ in range(SAVE_ATTEMPTS):
+            if command_id:
+                previous = self.previous_answer(command_id, method.__name__)
+                if previous is not None:
+                    return previous
+            with acting_as(actor):
+                answer, aggregates = method(self, *args, **kwargs)
+                answer = jsonable(answer)
+                if command_id:
+                    aggregates = [*aggregates, CommandRecord(
+                        command_id=command_id, method=method.__name__, answer=answer)]
+            try:
+                self.save(*aggregates)
+            except IntegrityError:
+                continue
+            return answer
+        raise Conflict(f"{method.__name__} kept colliding with concurrent changes; try again",
+                       code="concurrent_change")
+
+    run.is_command = True
+    return run
+
+
+class ServiceApplication(Application):
+    """Base of each service's application. Subclasses set `name` to the service's name."""
+
+    def __init__(self, settings: Settings | None = None, env: dict | None = None):
+        self.settings = settings or Settings.from_env()
+        super().__init__(env={**self.settings.store_env(self.name), **(env or {})})
+        self.sql = SqlStore(self.recorder.datastore)
+        self.sql.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.sql.table('checkpoints')} ("
+            " notification_id BIGINT PRIMARY KEY, root_hash TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL)")
+        self._after_save: list[Callable[[], None]] = []
+
+    def construct_recorder(self):
+        return self.factory.process_recorder()
+
+    def register_transcodings(self, transcoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def save(self, *objs, **kwargs):
+        recordings = super().save(*objs, **kwargs)
+        if recordings:
+            for callback in self._after_save:
+                callback()
+        return recordings
+
+    def after_save(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after every save that recorded events (the relay's nudge)."""
+        self._after_save.append(callback)
+
+    # Commands ----------------------------------------------------------------------------
+
+    def previous_answer(self, command_id: str, method: str) -> dict | None:
+        try:
+            record = self.repository.get(CommandRecord.create_id(command_id))
+        except AggregateNotFoundError:
+            return None
+        if record.method != method:
+            raise Conflict(f"command_id {command_id} was already used for {record.method}",
+                           code="command_id_reused",
+                           details={"command_id": command_id, "used_for": record.method})
+        return record.answer
+
+    def load(self, aggregate_id, kind: type, label: str):
+        """The aggregate, or NotFound naming what was asked for."""
+        try:
+            aggregate = self.repository.get(uuid.UUID(str(aggregate_id)))
+        except (AggregateNotFoundError, ValueError):
+            raise NotFound(f"no {label} {aggregate_id}", details={label: str(aggregate_id)})
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"no {label} {aggregate_id}", details={label: str(aggregate_id)})
+        return aggregate
+
+    # The notification log as envelopes ---------------------------------------------------
+
+    def notifications(self, after: int, limit: int) -> list[dict]:
+        """Envelopes with notification_id > after, in order, at most `limit` (≤ 1000)."""
+        limit = max(0, min(int(limit), MAX_PAGE))
+        if limit == 0:
+            return []
+        page = self.recorder.select_notifications(start=int(after), limit=limit,
+                                                  inclusive_of_start=False)
+        return [self.envelope(n) for n in page]
+
+    def envelope(self, notification) -> dict:
+        evt = self.mapper.to_domain_event(notification)
+        return {
+            "source": self.name,
+            "notification_id": notification.id,
+            "originator_id": str(evt.originator_id),
+            "originator_version": evt.originator_version,
+            "type": type(evt).__name__,
+            "timestamp": jsonable(evt.timestamp),
+            "actor": evt.actor,
+            "payload": jsonable(event_payload(evt)),
+            "prev_hash": evt.prev_hash,
+            "hash": evt.hash,
+            "schema_version": getattr(type(evt), "class_version", 1),
+        }
+
+    def max_notification_id(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # Checkpoints -------------------------------------------------------------------------
+
+    def digest(self) -> dict:
+        """Extend the checkpoint chain over the log to its end; record and return the head.
+
+        root(n) = SHA-256(root(n-1) ":" notification_id ":" event hash), from GENESIS: a kept
+        digest proves that no notification up to it was changed, reordered or deleted.
+        """
+        table = self.sql.table("checkpoints")
+        row = self.sql.query(f"SELECT notification_id, root_hash, recorded_at FROM {table}"
+                             " ORDER BY notification_id DESC LIMIT 1")
+        last_id, root, recorded_at = row[0] if row else (0, GENESIS, None)
+        advanced = False
+        while True:
+            page = self.notifications(last_id, MAX_PAGE)
+            if not page:
+                break
+            for env in page:
+                root = extend_root(root, env["notification_id"], env["hash"])
+                last_id = env["notification_id"]
+            advanced = True
+        if advanced:
+            recorded_at = dt.datetime.now(dt.timezone.utc).isoformat()
+            try:
+                self.sql.execute(f"INSERT INTO {table} VALUES (?, ?, ?)",
+                                 (last_id, root, recorded_at))
+            except IntegrityError:
+                pass  # another replica recorded the same checkpoint: same id, same root
+        return {"service": self.name, "last_notification_id": last_id, "root_hash": root,
+                "recorded_at": recorded_at}
+
+
+def extend_root(root: str, notification_id: int, event_hash: str) -> str:
+    return hashlib.sha256(f"{root}:{notification_id}:{event_hash}".encode()).hexdigest()

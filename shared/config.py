@@ -1,0 +1,95 @@
+"""Settings read from the environment, in one place.
+
+Every variable a deployment may set is named here (docker-compose.yml is checked against this
+list by tests/unit/test_deployment.py). Embedded SQLite is the default; PostgreSQL is used as soon
+as POSTGRES_HOST or POSTGRES_DBNAME is set.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEV_SECRET = "seklik-dev-secret-change-me"
+
+# The variables SEKLIK itself reads. eventsourcing reads a few more of its own (CIPHER_KEY ...).
+VARIABLES = {
+    "AMQP_URI": "RabbitMQ URI shared by every service",
+    "SEKLIK_DATA_DIR": "folder of the embedded SQLite stores (one file per service)",
+    "SEKLIK_AUTH_SECRET": "HS256 secret that signs and checks every token",
+    "SEKLIK_REGENCY": "name of the regency this deployment serves",
+    "SEKLIK_RELAY": "'on' (default) or 'off': publish the service's events from this process",
+    "SEKLIK_RELAY_INTERVAL": "seconds between two polls of the outbox when idle (default 0.5)",
+    "SEKLIK_CATCHUP_INTERVAL": "seconds between two catch-up reads of a consumer's sources",
+    "POSTGRES_HOST": "PostgreSQL host; setting it switches every store to PostgreSQL",
+    "POSTGRES_PORT": "PostgreSQL port (default 5432)",
+    "POSTGRES_DBNAME": "PostgreSQL database (default seklik)",
+    "POSTGRES_USER": "PostgreSQL user (default postgres)",
+    "POSTGRES_PASSWORD": "PostgreSQL password (default empty)",
+    "POSTGRES_SCHEMA_PREFIX": "prefix of each service's schema (default seklik_)",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str
+    data_dir: Path
+    auth_secret: str
+    regency: str
+    relay_enabled: bool
+    relay_interval: float
+    catchup_interval: float
+    postgres: dict | None
+    schema_prefix: str
+
+    @classmethod
+    def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        postgres = None
+        if env.get("POSTGRES_HOST") or env.get("POSTGRES_DBNAME"):
+            postgres = {
+                "POSTGRES_HOST": env.get("POSTGRES_HOST", "127.0.0.1"),
+                "POSTGRES_PORT": env.get("POSTGRES_PORT", "5432"),
+                "POSTGRES_DBNAME": env.get("POSTGRES_DBNAME", "seklik"),
+                "POSTGRES_USER": env.get("POSTGRES_USER", "postgres"),
+                "POSTGRES_PASSWORD": env.get("POSTGRES_PASSWORD", ""),
+            }
+        return cls(
+            amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+            data_dir=Path(env.get("SEKLIK_DATA_DIR", "var/data")),
+            auth_secret=env.get("SEKLIK_AUTH_SECRET", DEV_SECRET),
+            regency=env.get("SEKLIK_REGENCY", "Kabupaten Ogan Komering Ilir"),
+            relay_enabled=env.get("SEKLIK_RELAY", "on").lower() not in ("off", "0", "no"),
+            relay_interval=float(env.get("SEKLIK_RELAY_INTERVAL", "0.5")),
+            catchup_interval=float(env.get("SEKLIK_CATCHUP_INTERVAL", "5")),
+            postgres=postgres,
+            schema_prefix=env.get("POSTGRES_SCHEMA_PREFIX", "seklik_"),
+        )
+
+    def store_env(self, service: str) -> dict[str, str]:
+        """The eventsourcing settings of one service's own store."""
+        if self.postgres:
+            schema = f"{self.schema_prefix}{service}"
+            ensure_schema(self.postgres, schema)
+            return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                    "POSTGRES_SCHEMA": schema, **self.postgres}
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.data_dir / f"{service}.sqlite")}
+
+
+def ensure_schema(postgres: dict, schema: str) -> None:
+    # eventsourcing creates its tables but not the schema that holds them.
+    import psycopg
+
+    with psycopg.connect(conninfo(postgres), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+def conninfo(postgres: dict) -> str:
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(
+        host=postgres["POSTGRES_HOST"], port=postgres["POSTGRES_PORT"],
+        dbname=postgres["POSTGRES_DBNAME"], user=postgres["POSTGRES_USER"],
+        **({"password": postgres["POSTGRES_PASSWORD"]} if postgres["POSTGRES_PASSWORD"] else {}))

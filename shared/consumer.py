@@ -1,0 +1,171 @@
+"""The tracked consumer: each (source, notification_id) applied once, in order, nothing missed.
+
+`TrackedConsumer` is plain Python. It is given:
+- `position(source)`: the last notification id of `source` applied here;
+- `apply(envelope)`: makes this service's change AND records the new position in one
+  transaction, raising eventsourcing's IntegrityError when that position was already recorded
+  (a duplicate, or a replica that got there first);
+- `fetch(source, after, limit)`: the source's `notifications` RPC.
+
+A delivery at or below the position is a duplicate and is skipped. A delivery past position + 1
+means something was missed (or is still on its way): the range is fetched from the source and
+applied first. `catch_up` reads the source until its end, for a consumer that was down or whose
+last message was lost. The nameko side (`tracked_events`, `Feed`) wires this into a service.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from eventsourcing.persistence import IntegrityError
+from kombu import Queue
+from nameko.events import SERVICE_POOL, EventHandler, get_event_exchange
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared.auth import bearer, mint_token
+from shared.config import Settings
+
+log = logging.getLogger(__name__)
+PAGE = 500
+
+
+class TrackedConsumer:
+    def __init__(self, source: str, position, apply, fetch):
+        self.source = source
+        self._position = position
+        self._apply = apply
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        self.applied = 0
+        self.duplicates = 0
+        self.fetched = 0
+
+    def position(self) -> int:
+        return self._position(self.source) or 0
+
+    def receive(self, envelope: dict) -> str:
+        """Apply one delivered envelope; 'applied' or 'duplicate'."""
+        if envelope.get("source") != self.source:
+            raise ValueError(f"envelope from {envelope.get('source')!r} given to the "
+                             f"{self.source!r} consumer")
+        with self._lock:
+            nid = envelope["notification_id"]
+            position = self.position()
+            if nid <= position:
+                self.duplicates += 1
+                return "duplicate"
+            if nid > position + 1:
+                self._fill(position, nid)
+                if self.position() >= nid:
+                    return "applied"
+            return self._apply_one(envelope)
+
+    def catch_up(self) -> int:
+        """Apply everything the source has after our position; the number applied."""
+        with self._lock:
+            before = self.position()
+            self._fill(before, None)
+            return self.position() - before
+
+    def _fill(self, after: int, upto: int | None) -> None:
+        while True:
+            page = self._fetch(self.source, after, PAGE)
+            self.fetched += len(page)
+            for env in page:
+                if upto is not None and env["notification_id"] >= upto:
+                    return
+                self._apply_one(env)
+                after = env["notification_id"]
+            if len(page) < PAGE:
+                return
+
+    def _apply_one(self, envelope: dict) -> str:
+        try:
+            self._apply(envelope)
+        except IntegrityError:
+            self.duplicates += 1
+            return "duplicate"
+        self.applied += 1
+        return "applied"
+
+
+class TrackedEvents(EventHandler):
+    """Entrypoint: every event of `source`, in publication order, on one durable queue.
+
+    nameko's `event_handler` binds one event type per queue, which loses the order between types;
+    a tracked consumer needs the whole stream, so this binds `#` on the source's exchange.
+    Failed deliveries are not requeued: the feed's catch-up fetches what was not applied.
+    """
+
+    def __init__(self, source_service: str, **kwargs):
+        super().__init__(source_service, "#", handler_type=SERVICE_POOL,
+                         reliable_delivery=True, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        exchange = get_event_exchange(self.source_service, self.container.config)
+        self.queue = Queue(
+            f"seklik.{self.source_service}--{self.container.service_name}.{self.method_name}",
+            exchange=exchange, routing_key="#", durable=True, auto_delete=False)
+        Consumer.setup(self)
+
+
+tracked_events = TrackedEvents.decorator
+
+
+class Feed(DependencyProvider):
+    """Gives a service a `TrackedConsumer` of one source, and keeps it caught up.
+
+    `handler` names the application method that applies one envelope (with its tracking);
+    the application must also offer `tracked_position(source)`. A background loop calls
+    `catch_up` at start and every SEKLIK_CATCHUP_INTERVAL seconds, so a consumer that was down,
+    or whose last message was dropped, converges without waiting for the next event.
+    """
+
+    def __init__(self, source: str, app_attr: str, handler: str):
+        self.source = source
+        self.app_attr = app_attr
+        self.handler = handler
+
+    def setup(self):
+        self.settings = Settings.from_env()
+        self._stopping = threading.Event()
+
+    def _app(self):
+        provider = next(d for d in self.container.dependencies
+                        if getattr(d, "attr_name", None) == self.app_attr)
+        return provider.app
+
+    def start(self):
+        app = self._app()
+        self.consumer = TrackedConsumer(
+            self.source, position=app.tracked_position, apply=getattr(app, self.handler),
+            fetch=self._fetch)
+        self.container.spawn_managed_thread(self._catch_up_loop)
+
+    def _fetch(self, source: str, after: int, limit: int) -> list[dict]:
+        config = {"AMQP_URI": self.settings.amqp_uri}
+        token = mint_token(self.settings.auth_secret, f"{self.container.service_name}.feed",
+                           ["system"], ttl_seconds=300)
+        with ClusterRpcProxy(config, timeout=10, context_data=bearer(token)) as rpc:
+            return getattr(rpc, source).notifications(after=after, limit=limit)
+
+    def _catch_up_loop(self):
+        while not self._stopping.is_set():
+            try:
+                applied = self.consumer.catch_up()
+                if applied:
+                    log.info("caught up %d event(s) of %s", applied, self.source)
+            except Exception as exc:  # source away: try again at the next tick
+                log.info("catch-up of %s failed: %s", self.source, exc)
+            self._stopping.wait(self.settings.catchup_interval)
+
+    def stop(self):
+        self._stopping.set()
+
+    def kill(self):
+        self._stopping.set()
+
+    def get_dependency(self, worker_ctx):
+        return self.consumer

@@ -1,0 +1,56 @@
+"""marshmallow pieces every service's `schemas.py` uses.
+
+`Strict` rejects unknown fields (naming them); `load` turns marshmallow's errors into
+`ValidationFailed` with field → messages; `Rupiah` accepts whole rupiah only (no floats, no
+strings, no booleans), because money is `int` everywhere.
+"""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from shared.errors import ValidationFailed
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def load(schema: Schema | type[Schema], data) -> dict:
+    schema = schema() if isinstance(schema, type) else schema
+    if not isinstance(data, dict):
+        raise ValidationFailed.from_messages(
+            {"_schema": [f"expected an object, got {type(data).__name__}"]})
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed.from_messages(_normalise(exc.messages)) from None
+
+
+def _normalise(messages):
+    if isinstance(messages, dict):
+        return {str(k): _normalise(v) for k, v in messages.items()}
+    if isinstance(messages, list):
+        return [m if isinstance(m, (str, dict)) else str(m) for m in messages]
+    return [str(messages)]
+
+
+class Rupiah(fields.Integer):
+    default_error_messages = {"invalid": "must be whole rupiah as an integer (no decimals)"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=0, error="must be 0 or more rupiah"))
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+def digits(n_options, name: str):
+    """A string of exactly one of the given digit counts (NPWP 15/16, NIB 13, NIK 16)."""
+    counts = " or ".join(str(n) for n in n_options)
+    pattern = "|".join(rf"\d{{{n}}}" for n in n_options)
+    return validate.Regexp(rf"^(?:{pattern})$",
+                           error=f"{name} must be {counts} digits, without dots or dashes")
