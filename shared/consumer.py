@@ -41,6 +41,7 @@ class TrackedConsumer:
         self.applied = 0
         self.duplicates = 0
         self.fetched = 0
+        self.latest_seen = 0  # the highest notification id heard of, delivered or fetched
 
     def position(self) -> int:
         return self._position(self.source) or 0
@@ -52,6 +53,7 @@ class TrackedConsumer:
                              f"{self.source!r} consumer")
         with self._lock:
             nid = envelope["notification_id"]
+            self.latest_seen = max(self.latest_seen, nid)
             position = self.position()
             if nid <= position:
                 self.duplicates += 1
@@ -69,10 +71,19 @@ class TrackedConsumer:
             self._fill(before, None)
             return self.position() - before
 
+    def status(self) -> dict:
+        position = self.position()
+        latest = max(self.latest_seen, position)
+        return {"source": self.source, "last_applied": position, "latest_seen": latest,
+                "lag": latest - position, "applied": self.applied,
+                "duplicates_skipped": self.duplicates}
+
     def _fill(self, after: int, upto: int | None) -> None:
         while True:
             page = self._fetch(self.source, after, PAGE)
             self.fetched += len(page)
+            if page:
+                self.latest_seen = max(self.latest_seen, page[-1]["notification_id"])
             for env in page:
                 if upto is not None and env["notification_id"] >= upto:
                     return

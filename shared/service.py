@@ -45,6 +45,8 @@ class ApplicationProvider(DependencyProvider):
         self._wake.set()
         if self.relay is not None:
             self.relay.close()
+        # Close the store's pool while the hub still runs (not at interpreter exit).
+        self.app.close()
 
     kill = stop
 

@@ -21,3 +21,11 @@ class ReportingService(EventSourcedService):
     def partner_registry(self):
         """Every partner known from the partners service's events: status and registration."""
         return self.app.partner_registry()
+
+    @rpc
+    @allow("admin", *READERS)
+    def projection_status(self):
+        """Per source: last notification applied to the views, the latest one heard of, the
+        lag between them, and how many deliveries were applied or skipped as duplicates since
+        this process started."""
+        return [self.partners_feed.status()]

@@ -1,0 +1,77 @@
+"""Fixtures shared by the three layers of tests.
+
+unit/         the domain and kernel, no broker (SQLite files in tmp_path)
+service/      nameko services through worker_factory and entrypoint_hook
+integration/  services started with `nameko run` as their own processes, driven with
+              ClusterRpcProxy, on real RabbitMQ and PostgreSQL
+
+A test that needs RabbitMQ or PostgreSQL fails, loudly, when it is not there: it never skips.
+"""
+from __future__ import annotations
+
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # eventlet announces its own deprecation
+    import eventlet
+
+eventlet.monkey_patch()  # as `nameko run` does: the suite runs the code the way services do
+
+import itertools
+import os
+import socket
+import uuid
+
+import pytest
+
+from shared.config import Settings
+from tests.support import AMQP_URI, PG_HOST, PG_PORT, SECRET
+
+
+def require(host: str, port: int, what: str, how: str) -> None:
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+    except OSError as exc:
+        pytest.fail(f"{what} is not reachable at {host}:{port} ({exc}). Start it: {how}",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def rabbit():
+    require("127.0.0.1", 5672, "RabbitMQ", "rabbitmq-server -detached")
+    return AMQP_URI
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A database of its own for this test session, dropped at the end."""
+    require(PG_HOST, PG_PORT, "PostgreSQL",
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    import psycopg
+
+    user = os.environ.get("POSTGRES_USER", "postgres")
+    name = f"seklik_test_{uuid.uuid4().hex[:8]}"
+    admin = f"host={PG_HOST} port={PG_PORT} user={user} dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield {"POSTGRES_HOST": PG_HOST, "POSTGRES_PORT": str(PG_PORT), "POSTGRES_DBNAME": name,
+           "POSTGRES_USER": user, "POSTGRES_PASSWORD": os.environ.get("POSTGRES_PASSWORD", "")}
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_schema_counter = itertools.count(1)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path) -> Settings:
+    return Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path / "data"),
+                              "SEKLIK_AUTH_SECRET": SECRET, "AMQP_URI": AMQP_URI})
+
+
+@pytest.fixture
+def pg_settings(postgres) -> Settings:
+    """Settings whose every service gets fresh schemas (a new prefix per test)."""
+    prefix = f"t{os.getpid()}_{next(_schema_counter)}_"
+    return Settings.from_env({**postgres, "POSTGRES_SCHEMA_PREFIX": prefix,
+                              "SEKLIK_AUTH_SECRET": SECRET, "AMQP_URI": AMQP_URI})

@@ -1,0 +1,150 @@
+"""Services as their own processes (`nameko run`, as docker-compose runs them), and a caller.
+
+`Cluster` starts and kills service processes with one environment, waits until each answers
+RPC, and gives a ClusterRpcProxy with a token, the way another government system calls SEKLIK.
+`Tap` is a queue of the test's own bound to a service's events exchange: what any subscriber
+would receive.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from kombu import Connection, Exchange, Queue
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared.auth import bearer
+from tests.support import token
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = {
+    "partners": "services.partners.service:PartnersService",
+    "reporting": "services.reporting.service:ReportingService",
+}
+# Queues that outlive a service process; a test starts from none of them.
+DURABLE_QUEUES = ["rpc-partners", "rpc-reporting", "seklik.partners--reporting.on_partners_event"]
+
+
+class ServiceProcess:
+    def __init__(self, service: str, env: dict, log_path: Path):
+        self.service = service
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "ServiceProcess":
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config", "config.yaml",
+             SERVICES[self.service]],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        return self
+
+    def kill(self, sig=signal.SIGKILL) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def stop(self) -> None:
+        self.kill(signal.SIGTERM)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+class Cluster:
+    def __init__(self, env: dict, workdir: Path):
+        self.env = {**os.environ, **env, "PYTHONWARNINGS": "ignore"}
+        self.workdir = workdir
+        self.amqp_uri = env["AMQP_URI"]
+        self.processes: list[ServiceProcess] = []
+        with Connection(self.amqp_uri) as conn:
+            channel = conn.default_channel
+            for name in DURABLE_QUEUES:
+                channel.queue_delete(name)
+
+    def start(self, service: str, wait: bool = True, **env) -> ServiceProcess:
+        n = len(self.processes)
+        proc = ServiceProcess(service, {**self.env, **env},
+                              self.workdir / f"{service}-{n}.log").start()
+        self.processes.append(proc)
+        if wait:
+            self.wait_ready(service, proc)
+        return proc
+
+    def wait_ready(self, service: str, proc: ServiceProcess, timeout: float = 60) -> None:
+        """Until this very process consumes (its log says so) and the service answers RPC.
+
+        The RPC alone could be answered by another replica already running.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.proc.poll() is not None:
+                raise RuntimeError(f"{service} exited:\n{proc.log()}")
+            if "Connected to amqp" not in proc.log():
+                time.sleep(0.2)
+                continue
+            try:
+                with self.rpc("system", timeout=2) as rpc:
+                    getattr(rpc, service).notifications(after=0, limit=1)
+                return
+            except Exception:
+                time.sleep(0.3)
+        raise RuntimeError(f"{service} did not answer RPC in {timeout}s:\n{proc.log()}")
+
+    @contextmanager
+    def rpc(self, *roles: str, sub: str = "integration", timeout: float = 30, **claims):
+        context = bearer(token(*roles, sub=sub, **claims)) if roles else {}
+        with ClusterRpcProxy({"AMQP_URI": self.amqp_uri}, timeout=timeout,
+                             context_data=context) as proxy:
+            yield proxy
+
+    def stop(self) -> None:
+        for proc in self.processes:
+            proc.stop()
+
+
+class Tap:
+    """A durable queue of the test's own, bound to every event of `service`."""
+
+    def __init__(self, amqp_uri: str, service: str, name: str):
+        self.conn = Connection(amqp_uri)
+        self.exchange = Exchange(f"{service}.events", type="topic", durable=True)
+        self.queue = Queue(name, exchange=self.exchange, routing_key="#", durable=True)
+        channel = self.conn.default_channel
+        self.queue(channel).delete()
+        self.queue(channel).declare()
+
+    def drain(self, until_count: int = 0, timeout: float = 10.0) -> list[dict]:
+        """Every envelope waiting (or arriving before `timeout`, until `until_count`)."""
+        received, deadline = [], time.monotonic() + timeout
+        bound = self.queue(self.conn.default_channel)
+        while True:
+            message = bound.get(no_ack=True)
+            if message is not None:
+                received.append(json.loads(message.body))
+                continue
+            if len(received) >= until_count or time.monotonic() > deadline:
+                return received
+            time.sleep(0.1)
+
+    def publish(self, envelope: dict) -> None:
+        """Deliver an envelope the way the relay would (for duplicate deliveries)."""
+        producer = self.conn.Producer()
+        producer.publish(envelope, exchange=self.exchange, routing_key=envelope["type"],
+                         serializer="json", delivery_mode=2)
+
+    def close(self) -> None:
+        self.queue(self.conn.default_channel).delete()
+        self.conn.release()

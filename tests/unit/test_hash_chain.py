@@ -1,0 +1,76 @@
+"""Every event is attributable and chained: what an auditor recomputes from envelopes alone."""
+import copy
+
+import pytest
+
+from services.partners.application import PartnersApplication
+from services.partners.domain import Partner
+from shared.domain import GENESIS, AnonymousChange, acting_as, verify_chain
+from tests.support import actor, company, loaded
+
+
+@pytest.fixture
+def partners(sqlite_settings):
+    return PartnersApplication(sqlite_settings)
+
+
+def register(app, n=1, who="ani"):
+    return app.register_partner(loaded(company(n)), actor=actor("admin", sub=who))["partner_id"]
+
+
+def test_an_event_without_an_actor_is_refused():
+    with pytest.raises(AnonymousChange):
+        Partner.register(today=__import__("datetime").date(2026, 1, 1), **loaded(company()))
+
+
+def test_every_event_names_who_caused_it_and_links_to_the_one_before(partners):
+    register(partners, 1, who="ani")
+    register(partners, 2, who="budi")
+    envelopes = partners.notifications(0, 100)
+    assert [e["actor"]["sub"] for e in envelopes] == ["ani", "ani", "budi", "budi"]
+    assert all(e["prev_hash"] == GENESIS for e in envelopes)  # each is its aggregate's first
+    assert verify_chain(envelopes) == []
+
+
+def test_a_later_event_carries_the_hash_of_the_earlier_one(sqlite_settings):
+    with acting_as(actor("admin")):
+        partner = Partner.register(today=__import__("datetime").date(2026, 1, 1),
+                                   **loaded(company()))
+    first = partner.pending_events[0]
+    assert partner.chain_head == first.hash
+    assert first.prev_hash == GENESIS and len(first.hash) == 64
+
+
+def test_a_changed_payload_is_caught_at_its_version(partners):
+    register(partners)
+    envelopes = copy.deepcopy(partners.notifications(0, 100))
+    envelopes[0]["payload"]["npwp"] = "999999999999999"
+    findings = verify_chain(envelopes)
+    assert findings and findings[0]["originator_id"] == envelopes[0]["originator_id"]
+    assert findings[0]["originator_version"] == 1
+    assert "changed" in findings[0]["problem"]
+
+
+def test_a_changed_actor_is_caught(partners):
+    register(partners)
+    envelopes = copy.deepcopy(partners.notifications(0, 100))
+    envelopes[0]["actor"]["sub"] = "someone-else"
+    assert verify_chain(envelopes)
+
+
+def test_a_missing_first_event_is_caught(partners):
+    register(partners)
+    envelopes = partners.notifications(0, 100)
+    fake_second = dict(envelopes[0], originator_version=2, prev_hash="f" * 64)
+    assert any("follows" in f["problem"] for f in verify_chain([fake_second]))
+
+
+def test_the_digest_moves_with_the_log_and_is_recorded(partners):
+    empty = partners.digest()
+    assert empty["last_notification_id"] == 0 and empty["root_hash"] == GENESIS
+    register(partners)
+    first = partners.digest()
+    assert first["last_notification_id"] == 2 and first["root_hash"] != GENESIS
+    assert partners.digest()["root_hash"] == first["root_hash"]  # nothing new, same head
+    register(partners, 2)
+    assert partners.digest()["root_hash"] != first["root_hash"]

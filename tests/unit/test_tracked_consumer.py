@@ -1,0 +1,100 @@
+"""The reporting projector applies each partners event once, in order, and misses nothing.
+
+Real applications on both sides (partners as the source, reporting as the consumer), with the
+source's `notifications` standing in for the RPC that carries it in production.
+"""
+import pytest
+
+from services.partners.application import PartnersApplication
+from services.reporting.application import ReportingApplication
+from shared.config import Settings
+from shared.consumer import TrackedConsumer
+from tests.support import actor, company, loaded
+
+
+@pytest.fixture
+def partners(sqlite_settings):
+    return PartnersApplication(sqlite_settings)
+
+
+@pytest.fixture
+def reporting(tmp_path):
+    return ReportingApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path / "rep")}))
+
+
+@pytest.fixture
+def consumer(partners, reporting):
+    fetches = []
+
+    def fetch(source, after, limit):
+        fetches.append(after)
+        return partners.notifications(after, limit)
+
+    consumer = TrackedConsumer("partners", reporting.tracked_position,
+                               reporting.apply_envelope, fetch)
+    consumer.fetches = fetches
+    return consumer
+
+
+def register(partners, n):
+    partners.register_partner(loaded(company(n)), actor=actor("admin"))
+
+
+def test_an_envelope_delivered_twice_is_applied_once(partners, reporting, consumer):
+    register(partners, 1)
+    first, claim = partners.notifications(0, 10)
+    assert consumer.receive(first) == "applied"
+    assert consumer.receive(first) == "duplicate"
+    assert consumer.receive(claim) == "applied"
+    assert consumer.receive(first) == "duplicate"
+    assert len(reporting.partner_registry()) == 1
+    assert reporting.tracked_position("partners") == 2
+
+
+def test_a_dropped_message_is_fetched_from_the_source_before_the_next(partners, reporting,
+                                                                      consumer):
+    register(partners, 1)
+    register(partners, 2)
+    envelopes = partners.notifications(0, 10)
+    consumer.receive(envelopes[0])
+    # envelopes 1 and 2 were lost on the way; 3 arrives
+    assert consumer.receive(envelopes[3]) == "applied"
+    assert consumer.fetches == [1]
+    assert [r["legal_name"] for r in reporting.partner_registry()] == [
+        "Sriwijaya Media Utama 1", "Sriwijaya Media Utama 2"]
+    assert reporting.tracked_position("partners") == 4
+
+
+def test_a_consumer_that_was_down_catches_up_by_itself(partners, reporting, consumer):
+    for n in range(1, 6):
+        register(partners, n)
+    assert consumer.catch_up() == 10
+    assert len(reporting.partner_registry()) == 5
+    assert consumer.catch_up() == 0
+
+
+def test_an_early_delivery_waits_for_nothing_and_a_late_one_is_skipped(partners, reporting,
+                                                                       consumer):
+    register(partners, 1)
+    register(partners, 2)
+    envelopes = partners.notifications(0, 10)
+    consumer.receive(envelopes[2])  # arrives first: 1 and 2 are fetched and applied before it
+    for late in envelopes[:3]:
+        assert consumer.receive(late) == "duplicate"
+    consumer.receive(envelopes[3])
+    assert len(reporting.partner_registry()) == 2
+
+
+def test_a_failed_view_change_rolls_back_its_tracking(partners, reporting, consumer):
+    register(partners, 1)
+    envelope = partners.notifications(0, 1)[0]
+    broken = dict(envelope, payload={})  # the projection cannot apply it
+    with pytest.raises(KeyError):
+        consumer.receive(broken)
+    assert reporting.tracked_position("partners") == 0
+    assert consumer.receive(envelope) == "applied"
+
+
+def test_an_envelope_from_another_source_is_refused(consumer):
+    with pytest.raises(ValueError):
+        consumer.receive({"source": "contracts", "notification_id": 1})
