@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,45 +17,27 @@ from pathlib import Path
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from seklik.cluster import spawn, terminate, wait_answering
 from shared.auth import bearer
 from tests.support import token
 
-ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {
-    "partners": "services.partners.service:PartnersService",
-    "reporting": "services.reporting.service:ReportingService",
-}
 # Queues that outlive a service process; a test starts from none of them.
 DURABLE_QUEUES = ["rpc-partners", "rpc-reporting", "seklik.partners--reporting.on_partners_event"]
 
 
 class ServiceProcess:
+    """One service process started with its docker-compose command."""
+
     def __init__(self, service: str, env: dict, log_path: Path):
         self.service = service
-        self.env = env
         self.log_path = log_path
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "ServiceProcess":
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nameko", "run", "--config", "config.yaml",
-             SERVICES[self.service]],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        return self
+        self.proc = spawn(service, env, log_path)
 
     def kill(self, sig=signal.SIGKILL) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        terminate(self.proc, sig)
 
     def stop(self) -> None:
-        self.kill(signal.SIGTERM)
+        terminate(self.proc)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
@@ -76,32 +56,12 @@ class Cluster:
 
     def start(self, service: str, wait: bool = True, **env) -> ServiceProcess:
         n = len(self.processes)
-        proc = ServiceProcess(service, {**self.env, **env},
-                              self.workdir / f"{service}-{n}.log").start()
+        proc = ServiceProcess(service, {**self.env, **env}, self.workdir / f"{service}-{n}.log")
         self.processes.append(proc)
         if wait:
-            self.wait_ready(service, proc)
+            wait_answering(lambda timeout: self.rpc("system", timeout=timeout), service,
+                           proc.proc, proc.log_path)
         return proc
-
-    def wait_ready(self, service: str, proc: ServiceProcess, timeout: float = 60) -> None:
-        """Until this very process consumes (its log says so) and the service answers RPC.
-
-        The RPC alone could be answered by another replica already running.
-        """
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.proc.poll() is not None:
-                raise RuntimeError(f"{service} exited:\n{proc.log()}")
-            if "Connected to amqp" not in proc.log():
-                time.sleep(0.2)
-                continue
-            try:
-                with self.rpc("system", timeout=2) as rpc:
-                    getattr(rpc, service).notifications(after=0, limit=1)
-                return
-            except Exception:
-                time.sleep(0.3)
-        raise RuntimeError(f"{service} did not answer RPC in {timeout}s:\n{proc.log()}")
 
     @contextmanager
     def rpc(self, *roles: str, sub: str = "integration", timeout: float = 30, **claims):

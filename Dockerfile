@@ -1,0 +1,13 @@
+# One image for every SEKLIK service; docker-compose.yml picks the service by its command.
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore
+WORKDIR /app
+COPY pyproject.toml README.md config.yaml ./
+COPY shared ./shared
+COPY services ./services
+COPY seklik ./seklik
+COPY docker-compose.yml ./
+RUN pip install --no-cache-dir .
+RUN useradd --system --home /app seklik && chown -R seklik /app
+USER seklik
+CMD ["nameko", "run", "--config", "config.yaml", "services.partners.service:PartnersService"]

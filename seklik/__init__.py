@@ -1,0 +1,1 @@
+"""The `seklik` command: what people run (start the system, mint tokens, the demo)."""

@@ -1,0 +1,150 @@
+"""seklik: the command line of SEKLIK.
+
+  seklik up [--demo] [--exit]     start every service as its own process (as docker-compose does)
+  seklik demo                     register the demo round through RPC and show it
+  seklik token --sub NAME --role ROLE [--role ...] [--partner-id ID]   mint a token (local use)
+  seklik ping SERVICE             exit 0 when SERVICE answers RPC (compose healthcheck)
+"""
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+from shared.auth import ROLES, bearer, mint_token
+from shared.config import Settings
+from seklik import cluster, demo
+from seklik.tables import render
+
+
+@contextmanager
+def rpc_proxy(settings: Settings, *roles: str, sub: str = "seklik-cli", timeout: float = 30):
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    token = mint_token(settings.auth_secret, sub, roles or ("system",), ttl_seconds=3600)
+    with ClusterRpcProxy({"AMQP_URI": settings.amqp_uri}, timeout=timeout,
+                         context_data=bearer(token)) as proxy:
+        yield proxy
+
+
+def cmd_token(args, settings: Settings) -> int:
+    print(mint_token(settings.auth_secret, args.sub, args.role, ttl_seconds=args.ttl,
+                     partner_id=args.partner_id))
+    return 0
+
+
+def cmd_ping(args, settings: Settings) -> int:
+    try:
+        with rpc_proxy(settings, "system", sub="healthcheck", timeout=10) as rpc:
+            getattr(rpc, args.service).notifications(after=0, limit=1)
+    except Exception as exc:
+        print(f"{args.service} does not answer: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.service} answers")
+    return 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    print(f"SEKLIK demo for {settings.regency}: a registration round through RPC")
+    with rpc_proxy(settings, "admin", sub="kominfo.demo") as rpc:
+        demo.run(rpc)
+        partners = rpc.partners.list_partners()
+        print(f"\n{len(partners)} media companies registered with partners:\n")
+        print(render(partners, ["legal_form", "legal_name", "brand_name", "media_type",
+                                "status", "partner_id"]))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            registry = rpc.reporting.partner_registry()
+            if len(registry) >= len(partners):
+                break
+            time.sleep(0.5)
+        status = rpc.reporting.projection_status()
+        print(f"\nreporting rebuilt {len(registry)} of them from partners' events alone"
+              f" (last notification applied: {status[0]['last_applied']}, lag"
+              f" {status[0]['lag']}).")
+        digest = rpc.partners.digest()
+        print(f"partners digest: notification {digest['last_notification_id']},"
+              f" root {digest['root_hash']}")
+    return 0
+
+
+def cmd_up(args, settings: Settings) -> int:
+    if not _reachable(settings.amqp_uri):
+        print(f"RabbitMQ is not reachable at {settings.amqp_uri}. Start it, e.g. "
+              "`rabbitmq-server -detached`, or set AMQP_URI.", file=sys.stderr)
+        return 2
+    store = "PostgreSQL" if settings.postgres else f"SQLite files in {settings.data_dir}"
+    logs = Path(args.logs or tempfile.mkdtemp(prefix="seklik-logs-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    print(f"Starting SEKLIK ({store}); logs in {logs}")
+    procs = {}
+    try:
+        for service in cluster.service_commands():
+            log_path = logs / f"{service}.log"
+            procs[service] = cluster.spawn(service, {}, log_path)
+            cluster.wait_answering(lambda timeout: rpc_proxy(settings, timeout=timeout),
+                                   service, procs[service], log_path)
+            print(f"  {service} is up")
+        if args.demo:
+            print()
+            cmd_demo(args, settings)
+        if args.exit:
+            return 0
+        print("\nSEKLIK is running. Mint a token with `seklik token --sub you --role admin` and "
+              "call it with nameko's ClusterRpcProxy. Ctrl-C stops it.")
+        while all(p.poll() is None for p in procs.values()):
+            time.sleep(1)
+        print("a service stopped; see its log", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for proc in procs.values():
+            cluster.terminate(proc)
+
+
+def _reachable(amqp_uri: str) -> bool:
+    url = urlparse(amqp_uri)
+    try:
+        socket.create_connection((url.hostname or "127.0.0.1", url.port or 5672), 3).close()
+        return True
+    except OSError:
+        return False
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="seklik", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="start every service as its own process")
+    up.add_argument("--demo", action="store_true", help="run the demo once all are up")
+    up.add_argument("--exit", action="store_true", help="stop the services after the demo")
+    up.add_argument("--logs", help="folder for the services' logs (default: a temp folder)")
+    up.set_defaults(run=cmd_up)
+
+    sub.add_parser("demo", help="register the demo round and show it").set_defaults(
+        run=cmd_demo)
+
+    token = sub.add_parser("token", help="mint a signed token for local use")
+    token.add_argument("--sub", required=True, help="who the token speaks for")
+    token.add_argument("--role", required=True, action="append", choices=ROLES)
+    token.add_argument("--partner-id", help="for a media company's own users")
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
+    token.set_defaults(run=cmd_token)
+
+    ping = sub.add_parser("ping", help="exit 0 when a service answers RPC")
+    ping.add_argument("service")
+    ping.set_defaults(run=cmd_ping)
+
+    args = parser.parse_args(argv)
+    return args.run(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

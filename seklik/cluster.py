@@ -1,0 +1,71 @@
+"""Which services make up SEKLIK and how each is started: the same command docker-compose runs.
+
+`SERVICES` is read from docker-compose.yml itself, so the processes `seklik up` and the
+integration tests start are exactly the containers' commands.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+# The checkout (editable install) or, for an installed package, the folder it is run from.
+ROOT = next(p for p in (Path(__file__).resolve().parents[1], Path.cwd())
+            if (p / "docker-compose.yml").exists() or p == Path.cwd())
+COMPOSE = ROOT / "docker-compose.yml"
+
+
+def service_commands() -> dict[str, list[str]]:
+    """{service: argv} for every SEKLIK service container in docker-compose.yml."""
+    compose = yaml.safe_load(COMPOSE.read_text())
+    commands = {}
+    for name, spec in compose["services"].items():
+        command = spec.get("command")
+        if isinstance(command, str):
+            command = shlex.split(command)
+        if command and command[:2] == ["nameko", "run"]:
+            commands[name] = command
+    return commands
+
+
+def spawn(service: str, env: dict, log_path: Path | None = None) -> subprocess.Popen:
+    argv = [sys.executable, "-m", *service_commands()[service]]
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    return subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env}, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def terminate(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wait_answering(rpc_factory, service: str, proc: subprocess.Popen, log_path: Path | None,
+                   timeout: float = 60) -> None:
+    """Until `proc` itself consumes (its log says so) and `service` answers RPC."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-3000:] if log_path else ""
+            raise RuntimeError(f"{service} exited with {proc.returncode}:\n{tail}")
+        if log_path and "Connected to amqp" not in log_path.read_text(errors="replace"):
+            time.sleep(0.2)
+            continue
+        try:
+            with rpc_factory(timeout=2) as rpc:
+                getattr(rpc, service).notifications(after=0, limit=1)
+            return
+        except Exception:
+            time.sleep(0.3)
+    raise RuntimeError(f"{service} did not answer RPC within {timeout:.0f}s")

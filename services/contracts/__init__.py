@@ -1,0 +1,1 @@
+"""contracts: price standards, budgets, contracts, media orders, proofs and payments (issue 5)."""

@@ -1,0 +1,76 @@
+"""docker-compose.yml and the Dockerfile, checked by reading them (Docker does not run here).
+
+The integration tests then run the very commands of the compose file as processes
+(seklik/cluster.py reads them from it), so what is checked here is also what is exercised.
+"""
+import importlib
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from seklik.cluster import service_commands
+from shared.config import VARIABLES
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SEKLIK_SERVICES = {name: spec for name, spec in COMPOSE["services"].items()
+                   if name not in ("rabbitmq", "postgres")}
+SOURCES = "\n".join(p.read_text() for folder in ("shared", "services", "seklik")
+                    for p in (ROOT / folder).rglob("*.py"))
+
+
+def test_every_service_with_an_entrypoint_has_its_container():
+    folders = {p.parent.name for p in (ROOT / "services").glob("*/service.py")}
+    assert folders == set(SEKLIK_SERVICES)
+    assert set(service_commands()) == folders
+
+
+@pytest.mark.parametrize("name", sorted(SEKLIK_SERVICES))
+def test_each_container_runs_an_existing_service_class_under_its_own_name(name):
+    argv = shlex.split(SEKLIK_SERVICES[name]["command"])
+    assert argv[:4] == ["nameko", "run", "--config", "config.yaml"]
+    assert (ROOT / argv[3]).is_file()
+    module, _, cls = argv[4].partition(":")
+    service = getattr(importlib.import_module(module), cls)
+    assert service.name == name
+
+
+@pytest.mark.parametrize("name", sorted(SEKLIK_SERVICES))
+def test_every_variable_a_container_sets_is_one_the_code_reads(name):
+    for variable in SEKLIK_SERVICES[name]["environment"]:
+        assert variable in VARIABLES, f"{name} sets {variable}, which SEKLIK does not read"
+        assert re.search(rf"""["']{variable}["']""", SOURCES.replace(
+            'VARIABLES = {', '')), f"{variable} is listed but never read"
+
+
+@pytest.mark.parametrize("name", sorted(SEKLIK_SERVICES))
+def test_each_container_is_health_checked_over_rpc_and_waits_for_its_backends(name):
+    spec = SEKLIK_SERVICES[name]
+    assert spec["healthcheck"]["test"] == ["CMD", "seklik", "ping", name]
+    assert spec["depends_on"] == {"rabbitmq": {"condition": "service_healthy"},
+                                  "postgres": {"condition": "service_healthy"}}
+    assert spec["environment"]["POSTGRES_HOST"] == "postgres"
+    assert "@rabbitmq:5672/" in spec["environment"]["AMQP_URI"]
+
+
+def test_the_broker_and_the_database_keep_their_data_and_report_health():
+    for name in ("rabbitmq", "postgres"):
+        spec = COMPOSE["services"][name]
+        assert spec["healthcheck"]["test"]
+        assert spec["volumes"] and spec["volumes"][0].split(":")[0] in COMPOSE["volumes"]
+    assert "management" in COMPOSE["services"]["rabbitmq"]["image"]
+
+
+def test_the_dockerfile_copies_what_exists_and_installs_the_project():
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    copies = [shlex.split(line)[1:-1] for line in lines if line.startswith("COPY ")]
+    for sources in copies:
+        for source in sources:
+            assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is missing"
+    copied = {s for sources in copies for s in sources}
+    assert {"shared", "services", "seklik", "config.yaml", "pyproject.toml"} <= copied
+    assert any(line.startswith("RUN pip install") and line.endswith(" .") for line in lines)
+    assert next(line for line in lines if line.startswith("FROM")).startswith("FROM python:3.11")
