@@ -1,0 +1,80 @@
+"""The outbox relay against plain one-confirm-per-message publishing, in the same run.
+
+Both publish the same envelopes to the same exchange, bound to one durable queue, as persistent
+messages on the local RabbitMQ. The relay's figure includes reading the notification log,
+decoding each event into its envelope, publishing a batch with confirms and moving its cursor;
+the baseline only publishes envelopes already in memory, waiting for each confirm.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+
+from kombu import Connection, Exchange, Producer, Queue
+
+from services.partners.application import PartnersApplication
+from shared.config import Settings
+from shared.relay import OutboxRelay
+from seklik.tables import render
+
+AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+class BenchPartners(PartnersApplication):
+    name = "bench_partners"  # its own exchange: no SEKLIK consumer receives these
+
+
+def fill(app: PartnersApplication, events: int) -> None:
+    import datetime as dt
+
+    actor = {"sub": "bench", "roles": ["admin"]}
+    for n in range(events // 2):  # a registration records two events
+        name = f"Media Bench {n}"
+        app.register_partner({
+            "legal_name": name, "brand_name": name, "legal_form": "PT", "media_type": "online",
+            "npwp": f"{n:015d}", "nib": f"{n:013d}", "pkp": True, "address": "Kayuagung",
+            "founded_on": dt.date(2015, 1, 1),
+            "contact": {"email": "r@example.id", "phone": "+62 712 1"},
+            "bank_account": {"bank": "BSB", "number": "1234567", "holder": f"PT {name}"}},
+            actor=actor)
+
+
+def main(events: int) -> None:
+    with tempfile.TemporaryDirectory() as data:
+        app = BenchPartners(Settings.from_env({"SEKLIK_DATA_DIR": data, "AMQP_URI": AMQP_URI}))
+        fill(app, events)
+        total = app.max_notification_id()
+        envelopes = app.notifications(0, 1000)
+        while len(envelopes) < total:
+            envelopes += app.notifications(envelopes[-1]["notification_id"], 1000)
+
+        exchange = Exchange(f"{app.name}.events", type="topic", durable=True)
+        sink = Queue("bench-relay-sink", exchange=exchange, routing_key="#", durable=True)
+        with Connection(AMQP_URI, transport_options={"confirm_publish": True}) as conn:
+            sink(conn.default_channel).declare()
+            sink(conn.default_channel).purge()
+            producer = Producer(conn.default_channel, exchange=exchange)
+            started = time.perf_counter()
+            for env in envelopes:
+                producer.publish(env, routing_key=env["type"], serializer="json",
+                                 delivery_mode=2)
+            baseline = total / (time.perf_counter() - started)
+            sink(conn.default_channel).purge()
+
+            relay = OutboxRelay(app, AMQP_URI)
+            started = time.perf_counter()
+            published = relay.drain()
+            relayed = published / (time.perf_counter() - started)
+            relay.close()
+            queued = sink(conn.default_channel).queue_declare(passive=True).message_count
+            sink(conn.default_channel).delete()
+        assert published == total == queued, (published, total, queued)
+
+    rows = [
+        {"figure": "one confirm per message (baseline)", "events": total,
+         "events/s": round(baseline), "ratio": "1.00"},
+        {"figure": f"outbox relay, batches of {relay.batch}", "events": total,
+         "events/s": round(relayed), "ratio": f"{relayed / baseline:.2f}"},
+    ]
+    print("Relay publish rate (SQLite outbox, local RabbitMQ, persistent messages, confirms)")
+    print(render(rows, ["figure", "events", "events/s", "ratio"]))
