@@ -50,24 +50,23 @@ def cmd_ping(args, settings: Settings) -> int:
 
 
 def cmd_demo(args, settings: Settings) -> int:
-    print(f"SEKLIK demo for {settings.regency}: a registration round through RPC")
-    with rpc_proxy(settings, "admin", sub="kominfo.demo") as rpc:
-        demo.run(rpc)
-        partners = rpc.partners.list_partners()
-        print(f"\n{len(partners)} media companies registered with partners:\n")
-        print(render(partners, ["legal_form", "legal_name", "brand_name", "media_type",
-                                "status", "partner_id"]))
+    print(f"SEKLIK demo for {settings.regency}: the {demo.YEAR} registration round through RPC")
+    with rpc_proxy(settings, "admin", sub="kominfo.demo") as admin, \
+            rpc_proxy(settings, "verifier", sub="verifikasi.demo") as verifier:
+        rows = demo.run(admin, verifier)
+        active = sum(r["status"] == "active" for r in rows)
+        print(f"\n{len(rows)} media companies applied; {active} activated for {demo.YEAR}:\n")
+        print(render(rows, ["brand", "media_type", "status", "unmet"]))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            registry = rpc.reporting.partner_registry()
-            if len(registry) >= len(partners):
+            registry = admin.reporting.partner_registry()
+            if len(registry) >= len(rows):
                 break
             time.sleep(0.5)
-        status = rpc.reporting.projection_status()
-        print(f"\nreporting rebuilt {len(registry)} of them from partners' events alone"
-              f" (last notification applied: {status[0]['last_applied']}, lag"
-              f" {status[0]['lag']}).")
-        digest = rpc.partners.digest()
+        status = admin.reporting.projection_status()[0]
+        print(f"\nreporting rebuilt {len(registry)} partners from partners' events alone"
+              f" (last notification applied: {status['last_applied']}, lag {status['lag']}).")
+        digest = admin.partners.digest()
         print(f"partners digest: notification {digest['last_notification_id']},"
               f" root {digest['root_hash']}")
     return 0

@@ -1,56 +1,158 @@
-"""A registration round a newcomer can watch: real-looking media companies of every type.
+"""A registration round a newcomer can watch: thirty media companies of every type apply for
+2026 under the year's requirement policy; most are activated, some fail it for different reasons.
 
-Every command carries a command_id, so running the demo twice registers nothing twice.
+Everything goes through RPC, as Kominfo staff, the verification team and the companies would.
+Every command carries a command_id, so running the demo twice records nothing twice.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+
+YEAR = 2026
+POLICY = {
+    "required_documents": {
+        "online": ["deed", "deed_approval", "nib", "npwp", "tax_return", "domicile"],
+        "print_daily": ["deed", "deed_approval", "nib", "npwp", "tax_return",
+                        "circulation_statement"],
+        "print_weekly": ["deed", "deed_approval", "nib", "npwp", "tax_return",
+                         "circulation_statement"],
+        "tv": ["deed", "deed_approval", "nib", "npwp", "tax_return", "broadcast_licence"],
+        "radio": ["deed", "deed_approval", "nib", "npwp", "tax_return", "broadcast_licence"],
+    },
+    "min_company_age_years": 2,
+    "min_press_council": "administrative",
+    "chief_editor_min_ukw": "madya",
+}
+EXPIRING = ("tax_return", "domicile", "broadcast_licence")
+
+# legal form, legal name, brand, media type, founded, PKP, press council, chief editor's UKW,
+# and what goes wrong (None: nothing).
 COMPANIES = [
-    # legal_name, brand, form, media_type, founded, pkp
-    ("Sriwijaya Media Utama", "SumselNews.id", "PT", "online", "2015-03-01", True),
-    ("Kayuagung Pos Digital", "KayuagungPos.com", "PT", "online", "2019-08-17", False),
-    ("Bende Seguguk Multimedia", "BendeNews", "PT", "online", "2021-02-10", False),
-    ("Pena Komering Nusantara", "PenaKomering.co.id", "PT", "online", "2017-11-05", True),
-    ("Harian Ogan Ilir Raya", "Harian OIR", "PT", "print_daily", "2008-05-20", True),
-    ("Sumatera Ekspres Kayuagung", "Sumeks Kayuagung", "PT", "print_daily", "2004-01-12", True),
-    ("Mingguan Lebak Lebung", "Lebak Lebung", "PT", "print_weekly", "2012-09-01", False),
-    ("Koperasi Pers Pedamaran", "Warta Pedamaran", "koperasi", "print_weekly", "2016-06-30",
-     False),
-    ("Televisi Ogan Komering Ilir", "OKI TV", "PT", "tv", "2010-10-10", True),
-    ("Palembang Televisi Kabupaten", "PalTV Kabupaten", "PT", "tv", "2006-04-04", True),
-    ("Radio Suara Kayuagung", "SKA FM", "PT", "radio", "1999-12-01", False),
-    ("Yayasan Radio Komunitas Tulung Selapan", "Selapan FM", "yayasan", "radio", "2013-03-15",
-     False),
+    ("PT", "Sriwijaya Media Utama", "SumselNews", "online", "2015-03-01", True, "factual",
+     "utama", None),
+    ("PT", "Kayuagung Pos Digital", "KayuagungPos", "online", "2019-08-17", False,
+     "administrative", "madya", None),
+    ("PT", "Bende Seguguk Multimedia", "BendeNews", "online", "2021-02-10", False,
+     "administrative", "madya", None),
+    ("PT", "Pena Komering Nusantara", "PenaKomering", "online", "2017-11-05", True, "factual",
+     "utama", None),
+    ("PT", "Lintas Ogan Media", "LintasOgan", "online", "2018-04-21", False, "administrative",
+     "utama", None),
+    ("PT", "Suara Pedamaran Online", "SuaraPedamaran", "online", "2020-01-06", False,
+     "administrative", "madya", "tax_return_expired"),
+    ("PT", "Warta Mesuji Raya", "WartaMesuji", "online", "2016-07-14", True, "factual", "utama",
+     None),
+    ("PT", "Kabar Tulung Selapan", "KabarSelapan", "online", "2025-09-01", False, "none",
+     "muda", "too_young"),
+    ("PT", "Detik Sumsel Informasi", "DetikSumselInfo", "online", "2014-05-30", True, "factual",
+     "utama", None),
+    ("PT", "Jejak Lempuing Media", "JejakLempuing", "online", "2019-10-10", False, "none",
+     "madya", "no_press_council"),
+    ("PT", "Gema Cengal Digital", "GemaCengal", "online", "2018-12-12", False, "administrative",
+     "muda", "ukw_too_low"),
+    ("PT", "Serambi Air Sugihan", "SerambiSugihan", "online", "2017-03-03", False,
+     "administrative", "madya", "document_rejected"),
+    ("PT", "Harian Ogan Ilir Raya", "Harian OIR", "print_daily", "2008-05-20", True, "factual",
+     "utama", None),
+    ("PT", "Sumatera Ekspres Kayuagung", "Sumeks Kayuagung", "print_daily", "2004-01-12", True,
+     "factual", "utama", None),
+    ("PT", "Berita Pagi Komering", "Berita Pagi", "print_daily", "2010-08-08", True, "factual",
+     "utama", None),
+    ("PT", "Palembang Pos Kabupaten", "PalPos Kab", "print_daily", "2009-02-17", True,
+     "factual", "utama", "no_circulation"),
+    ("PT", "Mingguan Lebak Lebung", "Lebak Lebung", "print_weekly", "2012-09-01", False,
+     "administrative", "madya", None),
+    ("koperasi", "Koperasi Pers Pedamaran", "Warta Pedamaran", "print_weekly", "2016-06-30",
+     False, "administrative", "madya", None),
+    ("PT", "Tabloid Sepucuk Jurai", "Sepucuk Jurai", "print_weekly", "2013-11-11", False,
+     "administrative", "utama", "tax_return_expired"),
+    ("PT", "Buletin Kayuagung Sejahtera", "Buletin KS", "print_weekly", "2015-04-04", False,
+     "administrative", "madya", None),
+    ("PT", "Televisi Ogan Komering Ilir", "OKI TV", "tv", "2010-10-10", True, "factual",
+     "utama", None),
+    ("PT", "Palembang Televisi Kabupaten", "PalTV Kabupaten", "tv", "2006-04-04", True,
+     "factual", "utama", None),
+    ("PT", "Sriwijaya Televisi Nusantara", "STV", "tv", "2012-06-06", True, "factual", "utama",
+     "no_broadcast_licence"),
+    ("PT", "Komering Vision Media", "KomVision", "tv", "2019-03-19", True, "administrative",
+     "madya", None),
+    ("PT", "Radio Suara Kayuagung", "SKA FM", "radio", "1999-12-01", False, "administrative",
+     "madya", None),
+    ("yayasan", "Yayasan Radio Komunitas Tulung Selapan", "Selapan FM", "radio", "2013-03-15",
+     False, "administrative", "madya", None),
+    ("PT", "Radio Dangdut Pampangan", "Pampangan FM", "radio", "2008-08-18", False,
+     "administrative", "madya", None),
+    ("PT", "Radio Swara Lempuing", "Swara Lempuing", "radio", "2011-01-25", False,
+     "administrative", "muda", "ukw_too_low"),
+    ("PT", "Radio Bahana Sirah Pulau Padang", "Bahana FM", "radio", "2005-05-05", False,
+     "factual", "utama", "no_broadcast_licence"),
+    ("koperasi", "Koperasi Media Pangkalan Lampam", "Lampam Pos", "online", "2017-09-09",
+     False, "administrative", "madya", None),
 ]
 
 
-def payloads() -> list[dict]:
-    out = []
-    for n, (name, brand, form, media_type, founded, pkp) in enumerate(COMPANIES, start=1):
-        out.append({
-            "legal_name": name, "brand_name": brand, "legal_form": form,
-            "media_type": media_type, "npwp": f"0{n:02d}{734561200000 + n:012d}",
-            "nib": f"{8120000000000 + n}", "pkp": pkp,
-            "address": f"Jl. Letnan Mukhtar Saleh No. {n}, Kayuagung, Ogan Komering Ilir",
-            "founded_on": founded,
-            "contact": {"email": f"redaksi@{_slug(brand)}.co.id",
-                        "phone": f"+62 712 32{n:04d}"},
-            "bank_account": {"bank": "Bank Sumsel Babel", "number": f"1500{n:06d}",
-                             "holder": f"{form} {name}"},
-        })
-    return out
+def payload(n: int, form, name, brand, media_type, founded, pkp) -> dict:
+    slug = "".join(c for c in brand.lower() if c.isalnum())
+    return {
+        "legal_name": name, "brand_name": brand, "legal_form": form, "media_type": media_type,
+        "npwp": f"0{n:02d}{734561200000 + n:012d}", "nib": f"{8120000000000 + n}",
+        "pkp": pkp, "address": f"Jl. Letnan Mukhtar Saleh No. {n}, Kayuagung, Ogan Komering Ilir",
+        "founded_on": founded,
+        "contact": {"email": f"redaksi@{slug}.co.id", "phone": f"+62 712 32{n:04d}"},
+        "bank_account": {"bank": "Bank Sumsel Babel", "number": f"1500{n:06d}",
+                         "holder": f"{form} {name}"},
+    }
 
 
-def run(rpc, say=print) -> list[dict]:
-    """Register the demo companies through RPC; the partners' summaries."""
-    answers = []
-    for payload in payloads():
-        answer = rpc.partners.register_partner(payload,
-                                               command_id=f"demo-register-{payload['npwp']}")
-        answers.append(answer)
-        say(f"  registered {payload['legal_form']} {payload['legal_name']}"
-            f" ({payload['media_type']})")
-    return answers
+def documents(media_type: str, problem: str | None, today: dt.date) -> list[dict]:
+    docs = []
+    for kind in POLICY["required_documents"][media_type]:
+        if (problem, kind) in (("no_broadcast_licence", "broadcast_licence"),
+                               ("no_circulation", "circulation_statement")):
+            continue
+        valid_until = None
+        if kind in EXPIRING:
+            valid_until = (dt.date(today.year - 1, 3, 31) if problem == "tax_return_expired"
+                           and kind == "tax_return" else dt.date(today.year + 1, 12, 31))
+        issued_on = dt.date(today.year - 1, 1, 15)
+        docs.append({"kind": kind, "number": f"{kind.upper()}/{issued_on.year}/001",
+                     "issued_on": issued_on.isoformat(),
+                     "valid_until": valid_until.isoformat() if valid_until else None,
+                     "sha256": hashlib.sha256(f"{media_type}{kind}".encode()).hexdigest()})
+    return docs
 
 
-def _slug(text: str) -> str:
-    return "".join(c for c in text.lower().split(".")[0] if c.isalnum())
+def run(admin, verifier, say=print) -> list[dict]:
+    """Run the round; one row per company: brand, media type, status, and why it failed."""
+    today = dt.date.today()
+    admin.partners.set_requirement_policy(YEAR, POLICY, command_id=f"demo-policy-{YEAR}")
+    say(f"  requirement policy {YEAR} set")
+    rows = []
+    for n, (form, name, brand, media_type, founded, pkp, council, ukw, problem) in enumerate(
+            COMPANIES, start=1):
+        key = f"demo-{n:02d}"
+        pid = admin.partners.register_partner(payload(n, form, name, brand, media_type,
+                                                      founded, pkp),
+                                              command_id=f"{key}-register")["partner_id"]
+        for doc in documents(media_type, problem, today):
+            did = admin.partners.submit_document(pid, doc, command_id=f"{key}-{doc['kind']}")[
+                "document_id"]
+            rejected = problem == "document_rejected" and doc["kind"] == "npwp"
+            verifier.partners.review_document(
+                pid, did, "rejected" if rejected else "accepted",
+                "NPWP card does not match the deed" if rejected else "matches the original",
+                command_id=f"{key}-review-{doc['kind']}")
+        if council != "none":
+            verifier.partners.record_press_council_status(
+                pid, council, f"DP/{n:03d}/2025", "2025-06-01", command_id=f"{key}-council")
+        admin.partners.add_journalist(pid, {
+            "nik": f"1602{n:012d}", "name": f"Pemimpin Redaksi {brand}", "role": "chief_editor",
+            "ukw_level": ukw, "certificate_no": f"UKW/{n:04d}"}, command_id=f"{key}-chief")
+        check = admin.partners.check_requirements(pid, YEAR)
+        if check["met"]:
+            admin.partners.activate_partner(pid, YEAR, command_id=f"{key}-activate")
+        status = admin.partners.get_partner(pid)["status"]
+        rows.append({"brand": brand, "media_type": media_type, "status": status,
+                     "unmet": "; ".join(u["detail"] for u in check["unmet"]) or "-"})
+    return rows

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import random
+import time
 import uuid
 from typing import Callable
 
@@ -24,7 +26,7 @@ from shared.storage import SqlStore
 
 COMMAND_NAMESPACE = uuid.UUID("6f1d0c52-6b8e-4b8f-9f57-6c1e5e1a2b10")
 MAX_PAGE = 1000
-SAVE_ATTEMPTS = 3
+SAVE_ATTEMPTS = 5
 
 
 class DateAsISO(Transcoding):
@@ -65,7 +67,9 @@ def command(method: Callable) -> Callable:
     @functools.wraps(method)
     def run(self: "ServiceApplication", *args, actor: dict, command_id: str | None = None,
             **kwargs):
-        for _ in range(SAVE_ATTEMPTS):
+        for attempt in range(SAVE_ATTEMPTS):
+            if attempt:  # jitter, so that colliding commands do not collide again in step
+                time.sleep(random.uniform(0, 0.01 * attempt))
             if command_id:
                 previous = self.previous_answer(command_id, method.__name__)
                 if previous is not None:
@@ -91,8 +95,10 @@ def command(method: Callable) -> Callable:
 class ServiceApplication(Application):
     """Base of each service's application. Subclasses set `name` to the service's name."""
 
-    def __init__(self, settings: Settings | None = None, env: dict | None = None):
+    def __init__(self, settings: Settings | None = None, env: dict | None = None,
+                 clock: Callable[[], dt.date] | None = None):
         self.settings = settings or Settings.from_env()
+        self._clock = clock
         super().__init__(env={**self.settings.store_env(self.name), **(env or {})})
         self.sql = SqlStore(self.recorder.datastore)
         self.sql.execute(
@@ -100,6 +106,10 @@ class ServiceApplication(Application):
             " notification_id BIGINT PRIMARY KEY, root_hash TEXT NOT NULL,"
             " recorded_at TEXT NOT NULL)")
         self._after_save: list[Callable[[], None]] = []
+
+    def today(self) -> dt.date:
+        """The date rules are judged on (UTC); tests may give the application a clock."""
+        return self._clock() if self._clock else dt.datetime.now(dt.timezone.utc).date()
 
     def construct_recorder(self):
         return self.factory.process_recorder()
@@ -132,15 +142,30 @@ class ServiceApplication(Application):
                            details={"command_id": command_id, "used_for": record.method})
         return record.answer
 
-    def load(self, aggregate_id, kind: type, label: str):
-        """The aggregate, or NotFound naming what was asked for."""
+    def load(self, aggregate_id, kind: type, label: str, as_of: dt.date | None = None):
+        """The aggregate (as it stood at the end of `as_of`), or NotFound naming it."""
+        missing = NotFound(f"no {label} {aggregate_id}" + (f" on {as_of}" if as_of else ""),
+                           details={label: str(aggregate_id)})
         try:
-            aggregate = self.repository.get(uuid.UUID(str(aggregate_id)))
+            aggregate_id = uuid.UUID(str(aggregate_id))
+            version = None if as_of is None else self.version_on(aggregate_id, as_of)
+            aggregate = self.repository.get(aggregate_id, version=version)
         except (AggregateNotFoundError, ValueError):
-            raise NotFound(f"no {label} {aggregate_id}", details={label: str(aggregate_id)})
+            raise missing from None
         if not isinstance(aggregate, kind):
-            raise NotFound(f"no {label} {aggregate_id}", details={label: str(aggregate_id)})
+            raise missing
         return aggregate
+
+    def version_on(self, aggregate_id: uuid.UUID, as_of: dt.date) -> int:
+        """The version an aggregate had at the end of day `as_of` (UTC)."""
+        version = None
+        for evt in self.events.get(aggregate_id):
+            if evt.timestamp.astimezone(dt.timezone.utc).date() > as_of:
+                break
+            version = evt.originator_version
+        if version is None:
+            raise AggregateNotFoundError(aggregate_id)
+        return version
 
     # The notification log as envelopes ---------------------------------------------------
 

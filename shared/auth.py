@@ -63,6 +63,13 @@ class Caller:
     def has(self, role: str) -> bool:
         return role in (self.claims or {}).get("roles", [])
 
+    def check_own(self, partner_id) -> None:
+        """A media company's user acts only on its own file (the token's partner_id)."""
+        if set(self.actor["roles"]) <= {"media"} and self.actor.get("partner_id") != str(
+                partner_id):
+            raise Forbidden("a media company may act only on its own file",
+                            code="not_own_file", details={"partner_id": str(partner_id)})
+
     def _claims(self) -> dict:
         if not self._authorization:
             raise Unauthenticated("no token: send 'authorization: Bearer <jwt>' in context data")

@@ -16,6 +16,7 @@ from shared.auth import READERS, Auth, allow
 from shared.config import Settings
 from shared.errors import ValidationFailed
 from shared.relay import OutboxRelay
+from shared.schemas import load
 
 
 class ApplicationProvider(DependencyProvider):
@@ -58,6 +59,16 @@ class EventSourcedService:
     """Base class: subclasses set `name` and `app = ApplicationProvider(TheirApplication)`."""
 
     auth = Auth()
+
+    def run(self, command, schema, command_id=None, own: bool = False, **arguments):
+        """Validate `arguments` with `schema` and run `command` as the caller.
+
+        `own=True`: a media company's user may run it only on its own partner_id.
+        """
+        values = load(schema, arguments)
+        if own:
+            self.auth.check_own(values["partner_id"])
+        return command(**values, actor=self.auth.actor, command_id=command_id)
 
     @rpc
     @allow("admin", *READERS)

@@ -38,3 +38,45 @@ def company(n: int = 1, **overrides) -> dict:
 def loaded(payload: dict) -> dict:
     """The same payload as the schema hands it to the application (dates as dates)."""
     return {**payload, "founded_on": dt.date.fromisoformat(payload["founded_on"])}
+
+
+def sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+POLICY_2026 = {
+    "required_documents": {
+        "online": ["deed", "nib", "npwp", "tax_return", "domicile"],
+        "print_daily": ["deed", "nib", "npwp", "tax_return", "circulation_statement"],
+        "print_weekly": ["deed", "nib", "npwp", "tax_return", "circulation_statement"],
+        "tv": ["deed", "nib", "npwp", "tax_return", "broadcast_licence"],
+        "radio": ["deed", "nib", "npwp", "tax_return", "broadcast_licence"],
+    },
+    "min_company_age_years": 2,
+    "min_press_council": "administrative",
+    "chief_editor_min_ukw": "madya",
+}
+
+
+def document(kind: str, issued_on: str = "2025-01-15", valid_until=None, number=None) -> dict:
+    return {"kind": kind, "number": number or f"{kind.upper()}-001", "issued_on": issued_on,
+            "valid_until": valid_until, "sha256": sha(f"{kind}{issued_on}{number}")}
+
+
+def next_year_end() -> str:
+    return f"{dt.date.today().year + 1}-12-31"
+
+
+def documents_for(media_type: str, policy: dict = POLICY_2026) -> list[dict]:
+    """Valid documents for every kind the policy asks of this media type."""
+    return [document(kind, valid_until=next_year_end() if kind in (
+        "tax_return", "tax_clearance", "domicile", "bpjs", "broadcast_licence") else None)
+        for kind in policy["required_documents"][media_type]]
+
+
+def chief_editor(n: int = 1, ukw_level: str = "utama") -> dict:
+    return {"nik": f"1601{n:012d}", "name": f"Pemimpin Redaksi {n}", "role": "chief_editor",
+            "ukw_level": ukw_level, "certificate_no": f"UKW-{n:05d}" if ukw_level != "none"
+            else None}

@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from eventsourcing.utils import get_topic
 
-from services.partners.domain import NpwpClaim, Partner
+from services.partners.domain import NikClaim, NpwpClaim, Partner
+from services.partners.requirements import (RequirementPolicy, document_validity,
+                                            unmet_requirements)
 from shared.application import ServiceApplication, command
 from shared.domain import jsonable
-from shared.errors import Conflict
-
-
-def today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+from shared.errors import Conflict, NotFound, RuleViolated
 
 
 class PartnersApplication(ServiceApplication):
     name = "partners"
+
+    # Registration and identity -----------------------------------------------------------
 
     @command
     def register_partner(self, identity: dict):
@@ -26,19 +27,159 @@ class PartnersApplication(ServiceApplication):
             raise Conflict(f"NPWP {identity['npwp']} is already registered to partner {holder}; "
                            "one company per NPWP", code="npwp_taken",
                            details={"npwp": identity["npwp"], "partner_id": str(holder)})
-        partner = Partner.register(today=today(), **identity)
+        partner = Partner.register(today=self.today(), **identity)
         claim = NpwpClaim(npwp=identity["npwp"], partner_id=partner.id)
         return {"partner_id": partner.id, "status": partner.status}, [partner, claim]
 
-    def get_partner(self, partner_id) -> dict:
-        return partner_file(self.load(partner_id, Partner, "partner"))
+    # Documents ---------------------------------------------------------------------------
 
-    def list_partners(self, status: str | None = None, media_type: str | None = None) -> list:
+    @command
+    def submit_document(self, partner_id, document: dict):
+        partner = self.get(partner_id)
+        document_id = uuid.uuid4()
+        partner.submit_document(document_id=document_id, today=self.today(), **document)
+        return {"document_id": document_id, "review": "pending"}, [partner]
+
+    @command
+    def review_document(self, partner_id, document_id, decision: str, note: str):
+        partner = self.get(partner_id)
+        partner.review_document(uuid.UUID(str(document_id)), decision, note)
+        return {"document_id": document_id, "review": decision}, [partner]
+
+    # Press council and journalists -------------------------------------------------------
+
+    @command
+    def record_press_council_status(self, partner_id, status: str, certificate_no,
+                                    recorded_on: dt.date):
+        partner = self.get(partner_id)
+        partner.record_press_council_status(status, certificate_no, recorded_on)
+        return {"press_council": partner.press_council["status"]}, [partner]
+
+    @command
+    def add_journalist(self, partner_id, journalist: dict):
+        partner = self.get(partner_id)
+        claim_id = NikClaim.create_id(journalist["nik"])
+        if claim_id in self.repository:
+            claim = self.repository.get(claim_id)
+            claim.check_free_for(partner.id)
+            partner.add_journalist(**journalist)
+            if claim.partner_id is None:
+                claim.take(partner.id)
+        else:
+            partner.add_journalist(**journalist)
+            claim = NikClaim(nik=journalist["nik"], partner_id=partner.id)
+        return {"nik": journalist["nik"], "journalists": len(partner.journalists)}, [partner,
+                                                                                     claim]
+
+    @command
+    def remove_journalist(self, partner_id, nik: str, reason: str):
+        partner = self.get(partner_id)
+        partner.remove_journalist(nik, reason)
+        claim = self.repository.get(NikClaim.create_id(nik))
+        claim.release()
+        return {"nik": nik, "journalists": len(partner.journalists)}, [partner, claim]
+
+    # The yearly policy and the lifecycle -------------------------------------------------
+
+    @command
+    def set_requirement_policy(self, fiscal_year: int, policy: dict):
+        policy_id = RequirementPolicy.create_id(fiscal_year)
+        if policy_id in self.repository:
+            current = self.repository.get(policy_id)
+            current.revise(**policy)
+        else:
+            current = RequirementPolicy(fiscal_year=fiscal_year, **policy)
+        return {"fiscal_year": fiscal_year, "version": current.version}, [current]
+
+    def get_requirement_policy(self, fiscal_year: int, as_of: dt.date | None = None) -> dict:
+        return jsonable(self.policy(fiscal_year, as_of).as_dict())
+
+    def check_requirements(self, partner_id, fiscal_year: int,
+                           as_of: dt.date | None = None) -> dict:
+        as_of = as_of or self.today()
+        partner = self.load(partner_id, Partner, "partner", as_of=as_of)
+        policy = self.policy(fiscal_year, as_of)
+        unmet = unmet_requirements(partner, policy, as_of)
+        return {"met": not unmet, "unmet": unmet, "fiscal_year": fiscal_year,
+                "policy_version": policy.version, "as_of": as_of.isoformat()}
+
+    @command
+    def activate_partner(self, partner_id, fiscal_year: int):
+        partner = self.get(partner_id)
+        partner.check_may("activate")
+        policy = self.policy(fiscal_year)
+        unmet = unmet_requirements(partner, policy, self.today())
+        if unmet:
+            raise RuleViolated(
+                f"{partner.brand_name} does not meet the {fiscal_year} requirements: "
+                + "; ".join(u["detail"] for u in unmet), code="requirements_not_met",
+                details={"unmet": unmet, "policy_version": policy.version})
+        partner.activate(fiscal_year)
+        return {"status": partner.status, "fiscal_year": fiscal_year}, [partner]
+
+    @command
+    def reject_partner(self, partner_id, reason: str):
+        partner = self.get(partner_id)
+        partner.reject(reason, self.today())
+        return {"status": partner.status,
+                "objection_until": partner.rejection["objection_until"]}, [partner]
+
+    @command
+    def file_objection(self, partner_id, statement: str):
+        partner = self.get(partner_id)
+        partner.file_objection(statement, self.today())
+        return {"status": partner.status, "objection": "filed"}, [partner]
+
+    @command
+    def decide_objection(self, partner_id, upheld: bool, note: str):
+        partner = self.get(partner_id)
+        partner.decide_objection(upheld, note)
+        return {"status": partner.status,
+                "objection": partner.objection["decision"]}, [partner]
+
+    @command
+    def suspend_partner(self, partner_id, reason: str):
+        return self._transition(partner_id, Partner.suspend, reason)
+
+    @command
+    def reinstate_partner(self, partner_id, reason: str):
+        return self._transition(partner_id, Partner.reinstate, reason)
+
+    @command
+    def deregister_partner(self, partner_id, reason: str):
+        return self._transition(partner_id, Partner.deregister, reason)
+
+    def _transition(self, partner_id, change, reason: str):
+        partner = self.get(partner_id)
+        change(partner, reason)
+        return {"status": partner.status}, [partner]
+
+    # Queries -----------------------------------------------------------------------------
+
+    def get(self, partner_id) -> Partner:
+        return self.load(partner_id, Partner, "partner")
+
+    def policy(self, fiscal_year: int, as_of: dt.date | None = None) -> RequirementPolicy:
+        try:
+            return self.load(RequirementPolicy.create_id(fiscal_year), RequirementPolicy,
+                             "requirement policy", as_of=as_of)
+        except NotFound:
+            raise NotFound(f"no requirement policy for fiscal year {fiscal_year}"
+                           + (f" on {as_of}" if as_of else "") + "; set one first",
+                           code="no_policy", details={"fiscal_year": fiscal_year}) from None
+
+    def get_partner(self, partner_id) -> dict:
+        return partner_file(self.get(partner_id), self.today())
+
+    def list_partners(self, status: str | None = None, media_type: str | None = None,
+                      fiscal_year: int | None = None) -> list:
         rows = []
         for partner in self.all_partners():
             if status and partner.status != status:
                 continue
             if media_type and partner.media_type != media_type:
+                continue
+            if fiscal_year and fiscal_year not in round_years(partner):
                 continue
             rows.append(partner_summary(partner))
         return sorted(rows, key=lambda r: r["legal_name"].lower())
@@ -56,20 +197,33 @@ class PartnersApplication(ServiceApplication):
             after = page[-1].id
 
 
+def round_years(partner: Partner) -> set[int]:
+    """The fiscal years whose registration round the partner took part in."""
+    return {partner.created_on.year, *partner.active_years}
+
+
 def partner_summary(partner: Partner) -> dict:
     return jsonable({
         "partner_id": partner.id, "legal_name": partner.legal_name,
         "brand_name": partner.brand_name, "legal_form": partner.legal_form,
         "media_type": partner.media_type, "status": partner.status,
-        "registered_at": partner.created_on,
+        "press_council": partner.press_council["status"],
+        "active_years": partner.active_years, "registered_at": partner.created_on,
     })
 
 
-def partner_file(partner: Partner) -> dict:
+def partner_file(partner: Partner, today: dt.date) -> dict:
     return jsonable({
         **partner_summary(partner),
         "npwp": partner.npwp, "nib": partner.nib, "pkp": partner.pkp,
         "address": partner.address, "founded_on": partner.founded_on,
         "contact": partner.contact, "bank_account": partner.bank_account,
+        "status_reason": partner.status_reason,
+        "documents": [{**d, "validity": document_validity(d, today)}
+                      for d in sorted(partner.documents.values(), key=lambda d: d["kind"])],
+        "superseded_documents": partner.superseded,
+        "press_council_detail": partner.press_council,
+        "journalists": sorted(partner.journalists.values(), key=lambda j: j["name"]),
+        "rejection": partner.rejection, "objection": partner.objection,
         "version": partner.version,
     })

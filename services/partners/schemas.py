@@ -1,15 +1,28 @@
 """What crosses the wire into partners. Unknown fields are refused by name (`Strict`)."""
 from marshmallow import fields, validate
 
-from services.partners.domain import LEGAL_FORMS, MEDIA_TYPES
+from services.partners.domain import (DOCUMENT_KINDS, JOURNALIST_ROLES, LEGAL_FORMS,
+                                      MEDIA_TYPES, PRESS_COUNCIL, STATUSES, UKW_LEVELS)
 from shared.schemas import Strict, digits
-
-STATUSES = ("registered", "active", "suspended", "rejected", "deregistered")
 
 
 def text(max_length: int = 200, **kwargs):
     return fields.String(required=True, validate=validate.Length(min=1, max=max_length),
                          **kwargs)
+
+
+def one_of(name: str, choices, **kwargs):
+    return fields.String(validate=validate.OneOf(
+        choices, error=f"{name} must be one of: " + ", ".join(choices)), **kwargs)
+
+
+def fiscal_year(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(
+        min=2000, max=2100, error="fiscal_year must be a year such as 2026"), **kwargs)
+
+
+def partner_id():
+    return fields.UUID(required=True)
 
 
 class ContactSchema(Strict):
@@ -28,10 +41,8 @@ class BankAccountSchema(Strict):
 class PartnerSchema(Strict):
     legal_name = text()
     brand_name = text()
-    legal_form = fields.String(required=True, validate=validate.OneOf(
-        LEGAL_FORMS, error="legal_form must be one of: " + ", ".join(LEGAL_FORMS)))
-    media_type = fields.String(required=True, validate=validate.OneOf(
-        MEDIA_TYPES, error="media_type must be one of: " + ", ".join(MEDIA_TYPES)))
+    legal_form = one_of("legal_form", LEGAL_FORMS, required=True)
+    media_type = one_of("media_type", MEDIA_TYPES, required=True)
     npwp = fields.String(required=True, validate=digits((15, 16), "NPWP"))
     nib = fields.String(required=True, validate=digits((13,), "NIB"))
     pkp = fields.Boolean(required=True, truthy={True}, falsy={False})
@@ -41,8 +52,106 @@ class PartnerSchema(Strict):
     bank_account = fields.Nested(BankAccountSchema, required=True)
 
 
+class DocumentSchema(Strict):
+    kind = one_of("kind", DOCUMENT_KINDS, required=True)
+    number = text(100)
+    issued_on = fields.Date(required=True)
+    valid_until = fields.Date(required=True, allow_none=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(
+        r"^[0-9a-f]{64}$", error="sha256 must be the file's SHA-256 as 64 lowercase hex digits"))
+
+
+class SubmitDocumentSchema(Strict):
+    partner_id = partner_id()
+    document = fields.Nested(DocumentSchema, required=True)
+
+
+class ReviewDocumentSchema(Strict):
+    partner_id = partner_id()
+    document_id = fields.UUID(required=True)
+    decision = one_of("decision", ("accepted", "rejected"), required=True)
+    note = text(1000)
+
+
+class PressCouncilSchema(Strict):
+    partner_id = partner_id()
+    status = one_of("status", PRESS_COUNCIL, required=True)
+    certificate_no = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=100))
+    recorded_on = fields.Date(required=True)
+
+
+class JournalistSchema(Strict):
+    nik = fields.String(required=True, validate=digits((16,), "NIK"))
+    name = text()
+    role = one_of("role", JOURNALIST_ROLES, required=True)
+    ukw_level = one_of("ukw_level", UKW_LEVELS, required=True)
+    certificate_no = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=100))
+
+
+class AddJournalistSchema(Strict):
+    partner_id = partner_id()
+    journalist = fields.Nested(JournalistSchema, required=True)
+
+
+class RemoveJournalistSchema(Strict):
+    partner_id = partner_id()
+    nik = fields.String(required=True, validate=digits((16,), "NIK"))
+    reason = text(1000)
+
+
+class PolicySchema(Strict):
+    required_documents = fields.Dict(
+        required=True, keys=one_of("media type", MEDIA_TYPES),
+        values=fields.List(one_of("document kind", DOCUMENT_KINDS)))
+    min_company_age_years = fields.Integer(required=True, strict=True,
+                                           validate=validate.Range(min=0, max=100))
+    min_press_council = one_of("min_press_council", PRESS_COUNCIL, required=True)
+    chief_editor_min_ukw = one_of("chief_editor_min_ukw", UKW_LEVELS, required=True)
+
+
+class SetPolicySchema(Strict):
+    fiscal_year = fiscal_year(required=True)
+    policy = fields.Nested(PolicySchema, required=True)
+
+
+class CheckSchema(Strict):
+    partner_id = partner_id()
+    fiscal_year = fiscal_year(required=True)
+    as_of = fields.Date(load_default=None, allow_none=True)
+
+
+class ActivateSchema(Strict):
+    partner_id = partner_id()
+    fiscal_year = fiscal_year(required=True)
+
+
+class ReasonSchema(Strict):
+    partner_id = partner_id()
+    reason = text(1000)
+
+
+class ObjectionSchema(Strict):
+    partner_id = partner_id()
+    statement = text(4000)
+
+
+class ObjectionDecisionSchema(Strict):
+    partner_id = partner_id()
+    upheld = fields.Boolean(required=True, truthy={True}, falsy={False})
+    note = text(1000)
+
+
+class FiscalYearSchema(Strict):
+    fiscal_year = fiscal_year(required=True)
+
+
+class PartnerIdSchema(Strict):
+    partner_id = partner_id()
+
+
 class PartnerFilterSchema(Strict):
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        STATUSES, error="status must be one of: " + ", ".join(STATUSES)))
-    media_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        MEDIA_TYPES, error="media_type must be one of: " + ", ".join(MEDIA_TYPES)))
+    status = one_of("status", STATUSES, load_default=None, allow_none=True)
+    media_type = one_of("media_type", MEDIA_TYPES, load_default=None, allow_none=True)
+    fiscal_year = fiscal_year(load_default=None, allow_none=True)

@@ -1,10 +1,14 @@
-"""The partners nameko service: thin entrypoints that authorise, validate, call, answer."""
+"""The partners nameko service: thin entrypoints that authorise, validate, call, answer.
+
+Roles follow DOMAIN.md: `admin` (Kominfo staff) registers and decides standing, `verifier`
+reviews documents and press-council status, `media` acts on its own file only, `auditor` and
+`system` read everything and change nothing.
+"""
 from nameko.rpc import rpc
 
+from services.partners import schemas as s
 from services.partners.application import PartnersApplication
-from services.partners.schemas import PartnerFilterSchema, PartnerSchema
 from shared.auth import READERS, allow
-from shared.errors import Forbidden
 from shared.schemas import load
 from shared.service import ApplicationProvider, EventSourcedService
 
@@ -15,6 +19,8 @@ class PartnersService(EventSourcedService):
     name = "partners"
     app = ApplicationProvider(PartnersApplication)
 
+    # Registration, documents, press council, journalists ---------------------------------
+
     @rpc
     @allow("admin")
     def register_partner(self, partner, command_id=None):
@@ -22,29 +28,150 @@ class PartnersService(EventSourcedService):
 
         `partner`: legal_name, brand_name, legal_form (PT/yayasan/koperasi), media_type
         (online/print_daily/print_weekly/tv/radio), npwp (15 or 16 digits), nib (13 digits),
-        pkp (bool), address, founded_on (YYYY-MM-DD), contact {email, phone},
-        bank_account {bank, number, holder: the company itself}.
-        Returns {partner_id, status}. Conflict `npwp_taken` when the NPWP is registered already.
+        pkp (bool), address, founded_on, contact {email, phone}, bank_account {bank, number,
+        holder: the company itself}. Returns {partner_id, status}.
+        Conflict `npwp_taken`; RuleViolated `bank_holder_not_company`, `founded_in_future`.
         """
-        identity = load(PartnerSchema, partner)
-        return self.app.register_partner(identity, actor=self.auth.actor, command_id=command_id)
+        return self.app.register_partner(load(s.PartnerSchema, partner),
+                                         actor=self.auth.actor, command_id=command_id)
+
+    @rpc
+    @allow("admin", "media")
+    def submit_document(self, partner_id, document, command_id=None):
+        """File a document: {kind, number, issued_on, valid_until (null if it never lapses),
+        sha256 of the file kept elsewhere}. A new submission of a kind replaces the earlier one,
+        which stays in the file's history. Returns {document_id, review: pending}."""
+        return self.run(self.app.submit_document, s.SubmitDocumentSchema, command_id,
+                        own=True, partner_id=partner_id, document=document)
+
+    @rpc
+    @allow("verifier")
+    def review_document(self, partner_id, document_id, decision, note, command_id=None):
+        """Accept or reject the current submission of a document, with a note."""
+        return self.run(self.app.review_document, s.ReviewDocumentSchema, command_id,
+                        partner_id=partner_id, document_id=document_id, decision=decision,
+                        note=note)
+
+    @rpc
+    @allow("verifier")
+    def record_press_council_status(self, partner_id, status, certificate_no=None,
+                                    recorded_on=None, command_id=None):
+        """Record Dewan Pers verification: none, administrative or factual (with certificate
+        number). Recording a lower status withdraws the higher one."""
+        return self.run(self.app.record_press_council_status, s.PressCouncilSchema, command_id,
+                        partner_id=partner_id, status=status, certificate_no=certificate_no,
+                        recorded_on=recorded_on)
+
+    @rpc
+    @allow("admin", "media")
+    def add_journalist(self, partner_id, journalist, command_id=None):
+        """List a journalist: {nik (16 digits), name, role (chief_editor/editor/reporter),
+        ukw_level (none/muda/madya/utama), certificate_no}. One company per NIK across all
+        partners (Conflict `journalist_listed_elsewhere`); one chief editor at a time."""
+        return self.run(self.app.add_journalist, s.AddJournalistSchema, command_id, own=True,
+                        partner_id=partner_id, journalist=journalist)
+
+    @rpc
+    @allow("admin", "media")
+    def remove_journalist(self, partner_id, nik, reason, command_id=None):
+        """Take a journalist off the company's list, with a reason; the NIK is free again."""
+        return self.run(self.app.remove_journalist, s.RemoveJournalistSchema, command_id,
+                        own=True, partner_id=partner_id, nik=nik, reason=reason)
+
+    # The yearly policy and the lifecycle -------------------------------------------------
+
+    @rpc
+    @allow("admin")
+    def set_requirement_policy(self, fiscal_year, policy, command_id=None):
+        """Set (or revise, as a new version) the requirements of a fiscal year:
+        {required_documents {media_type: [kind]}, min_company_age_years, min_press_council,
+        chief_editor_min_ukw}. Returns {fiscal_year, version}."""
+        return self.run(self.app.set_requirement_policy, s.SetPolicySchema, command_id,
+                        fiscal_year=fiscal_year, policy=policy)
+
+    @rpc
+    @allow(*STAFF, "media", *READERS)
+    def check_requirements(self, partner_id, fiscal_year, as_of=None):
+        """Judge a partner by the policy of `fiscal_year` as of a date (default today):
+        {met, unmet [{code, detail}], policy_version, as_of}."""
+        args = load(s.CheckSchema, {"partner_id": partner_id, "fiscal_year": fiscal_year,
+                                    "as_of": as_of})
+        self.auth.check_own(args["partner_id"])
+        return self.app.check_requirements(**args)
+
+    @rpc
+    @allow("admin")
+    def activate_partner(self, partner_id, fiscal_year, command_id=None):
+        """Activate for a fiscal year, only when that year's policy is met today; otherwise
+        RuleViolated `requirements_not_met` with details.unmet."""
+        return self.run(self.app.activate_partner, s.ActivateSchema, command_id,
+                        partner_id=partner_id, fiscal_year=fiscal_year)
+
+    @rpc
+    @allow("admin")
+    def reject_partner(self, partner_id, reason, command_id=None):
+        """Reject a registered partner; opens the objection period (masa sanggah)."""
+        return self.run(self.app.reject_partner, s.ReasonSchema, command_id,
+                        partner_id=partner_id, reason=reason)
+
+    @rpc
+    @allow("admin", "media")
+    def file_objection(self, partner_id, statement, command_id=None):
+        """The company answers a rejection, once, within the objection period."""
+        return self.run(self.app.file_objection, s.ObjectionSchema, command_id, own=True,
+                        partner_id=partner_id, statement=statement)
+
+    @rpc
+    @allow("admin")
+    def decide_objection(self, partner_id, upheld, note, command_id=None):
+        """Uphold (the rejection is annulled: back to registered) or dismiss an objection."""
+        return self.run(self.app.decide_objection, s.ObjectionDecisionSchema, command_id,
+                        partner_id=partner_id, upheld=upheld, note=note)
+
+    @rpc
+    @allow("admin")
+    def suspend_partner(self, partner_id, reason, command_id=None):
+        """Suspend an active partner, with a reason."""
+        return self.run(self.app.suspend_partner, s.ReasonSchema, command_id,
+                        partner_id=partner_id, reason=reason)
+
+    @rpc
+    @allow("admin")
+    def reinstate_partner(self, partner_id, reason, command_id=None):
+        """Make a suspended partner active again, with a reason."""
+        return self.run(self.app.reinstate_partner, s.ReasonSchema, command_id,
+                        partner_id=partner_id, reason=reason)
+
+    @rpc
+    @allow("admin")
+    def deregister_partner(self, partner_id, reason, command_id=None):
+        """End a partnership for good, with a reason."""
+        return self.run(self.app.deregister_partner, s.ReasonSchema, command_id,
+                        partner_id=partner_id, reason=reason)
+
+    # Queries -----------------------------------------------------------------------------
 
     @rpc
     @allow(*STAFF, "media", *READERS)
     def get_partner(self, partner_id):
-        """The whole file of one partner: identity, status, contact and bank account.
-
-        A `media` caller may read only its own file (the token's partner_id).
-        """
-        if self.auth.has("media") and not set(self.auth.actor["roles"]) - {"media"}:
-            if self.auth.actor.get("partner_id") != str(partner_id):
-                raise Forbidden("a media company may read only its own file",
-                                code="not_own_file")
-        return self.app.get_partner(partner_id)
+        """The whole file: identity, status, documents with their validity today, superseded
+        documents, press council, journalists, rejection and objection. A `media` caller may
+        read only its own file."""
+        args = load(s.PartnerIdSchema, {"partner_id": partner_id})
+        self.auth.check_own(args["partner_id"])
+        return self.app.get_partner(args["partner_id"])
 
     @rpc
     @allow(*STAFF, *READERS)
-    def list_partners(self, status=None, media_type=None):
-        """Partner summaries, filtered by status and media type (all optional), by name."""
-        filters = load(PartnerFilterSchema, {"status": status, "media_type": media_type})
-        return self.app.list_partners(filters["status"], filters["media_type"])
+    def list_partners(self, status=None, media_type=None, fiscal_year=None):
+        """Partner summaries by name, filtered by status, media type and the fiscal year of
+        the registration round they took part in (registered or activated that year)."""
+        return self.app.list_partners(**load(s.PartnerFilterSchema, {
+            "status": status, "media_type": media_type, "fiscal_year": fiscal_year}))
+
+    @rpc
+    @allow(*STAFF, "media", *READERS)
+    def get_requirement_policy(self, fiscal_year):
+        """The requirement policy of a fiscal year, with its version."""
+        return self.app.get_requirement_policy(
+            **load(s.FiscalYearSchema, {"fiscal_year": fiscal_year}))

@@ -10,6 +10,15 @@ from shared.application import ServiceApplication
 from shared.storage import advance_tracking, tracking_table_sql
 
 
+# The status a partner has after each lifecycle event of the partners service.
+PARTNER_STATUS_AFTER = {
+    "PartnerActivated": "active", "PartnerRejected": "rejected",
+    "ObjectionDecided": None,  # upheld: registered again; dismissed: still rejected
+    "PartnerSuspended": "suspended", "PartnerReinstated": "active",
+    "PartnerDeregistered": "deregistered",
+}
+
+
 class ReportingApplication(ServiceApplication):
     name = "reporting"
 
@@ -23,6 +32,8 @@ class ReportingApplication(ServiceApplication):
             " legal_name TEXT NOT NULL, brand_name TEXT NOT NULL, media_type TEXT NOT NULL,"
             " status TEXT NOT NULL, registered_at TEXT NOT NULL, last_event_hash TEXT NOT NULL)")
         self.projections = {("partners", "PartnerRegistered"): self._partner_registered}
+        for event_type in PARTNER_STATUS_AFTER:
+            self.projections[("partners", event_type)] = self._partner_status_changed
 
     def tracked_position(self, source: str) -> int:
         rows = self.sql.query(f"SELECT notification_id FROM {self.tracking} WHERE source = ?",
@@ -42,6 +53,13 @@ class ReportingApplication(ServiceApplication):
         cur.execute(f"INSERT INTO {self.registry} VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (env["originator_id"], p["legal_name"], p["brand_name"], p["media_type"],
                      "registered", env["timestamp"], env["hash"]))
+
+    def _partner_status_changed(self, cur, env: dict) -> None:
+        status = PARTNER_STATUS_AFTER[env["type"]]
+        if env["type"] == "ObjectionDecided":
+            status = "registered" if env["payload"]["upheld"] else "rejected"
+        cur.execute(f"UPDATE {self.registry} SET status = ?, last_event_hash = ?"
+                    " WHERE partner_id = ?", (status, env["hash"], env["originator_id"]))
 
     def partner_registry(self) -> list[dict]:
         rows = self.sql.query(

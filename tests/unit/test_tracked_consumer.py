@@ -98,3 +98,18 @@ def test_a_failed_view_change_rolls_back_its_tracking(partners, reporting, consu
 def test_an_envelope_from_another_source_is_refused(consumer):
     with pytest.raises(ValueError):
         consumer.receive({"source": "contracts", "notification_id": 1})
+
+
+def test_the_registry_follows_a_partner_through_its_lifecycle(partners, reporting, consumer,
+                                                              sqlite_settings):
+    admin = actor("admin")
+    register(partners, 1)
+    pid = partners.list_partners()[0]["partner_id"]
+    partners.reject_partner(pid, "incomplete file", actor=admin)
+    partners.file_objection(pid, "complete now", actor=admin)
+    partners.decide_objection(pid, True, "checked", actor=admin)
+    consumer.catch_up()
+    assert reporting.partner_registry()[0]["status"] == "registered"
+    partners.deregister_partner(pid, "closed down", actor=admin)
+    consumer.catch_up()
+    assert reporting.partner_registry()[0]["status"] == "deregistered"

@@ -1,0 +1,79 @@
+"""Bad input for every partners method is answered with ValidationFailed naming the field,
+and records nothing."""
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.partners.application import PartnersApplication
+from services.partners.service import PartnersService
+from shared.auth import Caller
+from shared.errors import ValidationFailed
+from tests.support import POLICY_2026, SECRET, chief_editor, company, document, token
+
+PID = "5b0c7a34-1111-4000-8000-000000000001"
+ROLE_OF = {"review_document": "verifier", "record_press_council_status": "verifier"}
+
+CASES = [
+    ("register_partner", dict(partner={**company(1), "legal_name": None}), "legal_name"),
+    ("register_partner", dict(partner={k: v for k, v in company(1).items() if k != "nib"}),
+     "nib"),
+    ("submit_document", dict(partner_id=PID, document={**document("deed"), "kind": "akta"}),
+     "document"),
+    ("submit_document", dict(partner_id=PID, document=document("deed", "15/01/2025")),
+     "document"),
+    ("submit_document", dict(partner_id="PT-001", document=document("deed")), "partner_id"),
+    ("review_document", dict(partner_id=PID, document_id=PID, decision="ok", note="x"),
+     "decision"),
+    ("review_document", dict(partner_id=PID, document_id=PID, decision="accepted", note=""),
+     "note"),
+    ("record_press_council_status", dict(partner_id=PID, status="verified",
+                                         recorded_on="2026-01-01"), "status"),
+    ("record_press_council_status", dict(partner_id=PID, status="factual",
+                                         certificate_no="DP-1", recorded_on="2026-13-01"),
+     "recorded_on"),
+    ("add_journalist", dict(partner_id=PID, journalist={**chief_editor(), "nik": "16010"}),
+     "journalist"),
+    ("add_journalist", dict(partner_id=PID, journalist={**chief_editor(), "role": "owner"}),
+     "journalist"),
+    ("remove_journalist", dict(partner_id=PID, nik="123", reason="left"), "nik"),
+    ("set_requirement_policy", dict(fiscal_year=2026, policy={
+        k: v for k, v in POLICY_2026.items() if k != "min_press_council"}), "policy"),
+    ("set_requirement_policy", dict(fiscal_year="2026", policy=POLICY_2026), "fiscal_year"),
+    ("set_requirement_policy", dict(fiscal_year=2026, policy={
+        **POLICY_2026, "required_documents": {"magazine": ["deed"]}}), "policy"),
+    ("check_requirements", dict(partner_id=PID, fiscal_year=2026, as_of="yesterday"), "as_of"),
+    ("activate_partner", dict(partner_id=PID, fiscal_year=26), "fiscal_year"),
+    ("reject_partner", dict(partner_id=PID, reason=""), "reason"),
+    ("file_objection", dict(partner_id=PID, statement=None), "statement"),
+    ("decide_objection", dict(partner_id=PID, upheld="yes", note="x"), "upheld"),
+    ("suspend_partner", dict(partner_id=PID, reason=None), "reason"),
+    ("reinstate_partner", dict(partner_id=None, reason="x"), "partner_id"),
+    ("deregister_partner", dict(partner_id=PID, reason=42), "reason"),
+    ("get_partner", dict(partner_id="not-a-uuid"), "partner_id"),
+    ("list_partners", dict(media_type="magazine"), "media_type"),
+    ("get_requirement_policy", dict(fiscal_year=1999), "fiscal_year"),
+    ("notifications", dict(after=-1, limit=10), "after"),
+]
+
+
+@pytest.fixture
+def app(sqlite_settings):
+    return PartnersApplication(sqlite_settings)
+
+
+@pytest.mark.parametrize("method,arguments,field", CASES,
+                         ids=[f"{m}-{f}-{i}" for i, (m, _, f) in enumerate(CASES)])
+def test_bad_input_names_the_field_and_records_nothing(app, method, arguments, field):
+    role = ROLE_OF.get(method, "admin")
+    service = worker_factory(PartnersService, app=app,
+                             auth=Caller(f"Bearer {token(role)}", SECRET))
+    with pytest.raises(ValidationFailed) as refused:
+        getattr(service, method)(**arguments)
+    assert field in refused.value.details["fields"]
+    assert field in refused.value.message
+    assert app.max_notification_id() == 0
+
+
+def test_every_partners_method_has_a_bad_input_case():
+    from tests.service.test_partners_service import rpc_methods
+
+    assert rpc_methods(PartnersService) - {"digest"} <= {m for m, _, _ in CASES}
