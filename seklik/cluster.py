@@ -34,6 +34,30 @@ def service_commands() -> dict[str, list[str]]:
     return commands
 
 
+def service_class(service: str):
+    import importlib
+
+    module, _, name = service_commands()[service][-1].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def durable_queues() -> list[str]:
+    """Every queue a SEKLIK service declares that outlives its processes (RPC and feeds)."""
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+    from shared.consumer import TrackedEvents
+
+    queues = []
+    for service in service_commands():
+        queues.append(f"rpc-{service}")
+        cls = service_class(service)
+        for attr in dir(cls):
+            for ext in getattr(getattr(cls, attr), ENTRYPOINT_EXTENSIONS_ATTR, ()):
+                if isinstance(ext, TrackedEvents):
+                    queues.append(ext.queue_name(service, attr))
+    return queues
+
+
 def spawn(service: str, env: dict, log_path: Path | None = None) -> subprocess.Popen:
     argv = [sys.executable, "-m", *service_commands()[service]]
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL

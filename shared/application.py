@@ -15,9 +15,9 @@ import time
 import uuid
 from typing import Callable
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import event
-from eventsourcing.persistence import IntegrityError, Transcoding
+from eventsourcing.persistence import IntegrityError, Tracking, Transcoding
 
 from shared.config import Settings
 from shared.domain import GENESIS, Aggregate, acting_as, event_payload, jsonable
@@ -124,6 +124,23 @@ class ServiceApplication(Application):
             for callback in self._after_save:
                 callback()
         return recordings
+
+    def save_tracked(self, envelope: dict, *aggregates) -> None:
+        """Save a consumer's change together with its position in the source's log.
+
+        Raises IntegrityError, saving nothing, when that position was recorded already: a
+        duplicate delivery, or another replica that applied it first.
+        """
+        processing = ProcessingEvent(Tracking(envelope["source"], envelope["notification_id"]))
+        processing.collect_events(*aggregates)
+        recordings = self._record(processing)
+        if recordings:
+            for callback in self._after_save:
+                callback()
+
+    def tracked_position(self, source: str) -> int:
+        """The last notification of `source` applied here (0 for none)."""
+        return self.recorder.max_tracking_id(source) or 0
 
     def after_save(self, callback: Callable[[], None]) -> None:
         """Call `callback` after every save that recorded events (the relay's nudge)."""

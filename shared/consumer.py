@@ -29,6 +29,7 @@ from shared.config import Settings
 
 log = logging.getLogger(__name__)
 PAGE = 500
+APPLY_ATTEMPTS = 5
 
 
 class TrackedConsumer:
@@ -93,13 +94,20 @@ class TrackedConsumer:
                 return
 
     def _apply_one(self, envelope: dict) -> str:
-        try:
-            self._apply(envelope)
-        except IntegrityError:
-            self.duplicates += 1
-            return "duplicate"
-        self.applied += 1
-        return "applied"
+        # IntegrityError means either "already applied" (the position is there) or "a command
+        # changed the same aggregate meanwhile": then apply again against the new state.
+        for attempt in range(APPLY_ATTEMPTS):
+            try:
+                self._apply(envelope)
+            except IntegrityError:
+                if self.position() >= envelope["notification_id"]:
+                    self.duplicates += 1
+                    return "duplicate"
+                if attempt == APPLY_ATTEMPTS - 1:
+                    raise
+                continue
+            self.applied += 1
+            return "applied"
 
 
 class TrackedEvents(EventHandler):
@@ -114,11 +122,13 @@ class TrackedEvents(EventHandler):
         super().__init__(source_service, "#", handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=False, **kwargs)
 
+    def queue_name(self, service_name: str, method_name: str) -> str:
+        return f"seklik.{self.source_service}--{service_name}.{method_name}"
+
     def setup(self):
         exchange = get_event_exchange(self.source_service, self.container.config)
-        self.queue = Queue(
-            f"seklik.{self.source_service}--{self.container.service_name}.{self.method_name}",
-            exchange=exchange, routing_key="#", durable=True, auto_delete=False)
+        self.queue = Queue(self.queue_name(self.container.service_name, self.method_name),
+                           exchange=exchange, routing_key="#", durable=True, auto_delete=False)
         Consumer.setup(self)
 
 

@@ -39,6 +39,14 @@ def make_actor(sub: str, roles) -> dict:
     return {"sub": str(sub), "roles": sorted(str(r) for r in roles)}
 
 
+def actor_for_envelope(consumer: str, envelope: dict) -> dict:
+    """The actor of a change a consumer makes by itself: it names the event that caused it."""
+    return {"sub": f"{consumer}.feed", "roles": ["system"], "cause": {
+        "source": envelope["source"], "notification_id": envelope["notification_id"],
+        "type": envelope["type"], "hash": envelope["hash"],
+        "by": envelope["actor"].get("sub")}}
+
+
 @contextmanager
 def acting_as(actor: dict):
     token = _actor.set(actor)
@@ -72,8 +80,6 @@ def jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, Decimal):
         raise ValueError(f"Decimal {value} in event state: money is whole rupiah (int)")
-    if isinstance(value, float):
-        raise ValueError(f"float {value} in event state: money is whole rupiah (int)")
     if dataclasses.is_dataclass(value):
         return jsonable(dataclasses.asdict(value))
     return value

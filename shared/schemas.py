@@ -54,3 +54,32 @@ def digits(n_options, name: str):
     pattern = "|".join(rf"\d{{{n}}}" for n in n_options)
     return validate.Regexp(rf"^(?:{pattern})$",
                            error=f"{name} must be {counts} digits, without dots or dashes")
+
+
+def text(max_length: int = 200, **kwargs):
+    return fields.String(required=True, validate=validate.Length(min=1, max=max_length),
+                         **kwargs)
+
+
+def one_of(name: str, choices, **kwargs):
+    return fields.String(validate=validate.OneOf(
+        choices, error=f"{name} must be one of: " + ", ".join(choices)), **kwargs)
+
+
+def fiscal_year(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(
+        min=2000, max=2100, error="fiscal_year must be a year such as 2026"), **kwargs)
+
+
+class Number(fields.Number):
+    """A JSON number (int or float), never a string or a boolean."""
+    num_type = float
+    default_error_messages = {"invalid": "must be a number"}
+
+    def _format_num(self, value):
+        return value  # an int stays an int
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return value

@@ -80,3 +80,23 @@ def chief_editor(n: int = 1, ukw_level: str = "utama") -> dict:
     return {"nik": f"1601{n:012d}", "name": f"Pemimpin Redaksi {n}", "role": "chief_editor",
             "ukw_level": ukw_level, "certificate_no": f"UKW-{n:05d}" if ukw_level != "none"
             else None}
+
+
+RUBRIC_2026 = {
+    "criteria": [
+        {"code": "press_council", "name": "Dewan Pers verification", "weight": 30,
+         "max_score": 10, "source": "press_council"},
+        {"code": "chief_editor", "name": "Chief editor's UKW level", "weight": 20,
+         "max_score": 10, "source": "chief_editor_ukw"},
+        {"code": "certified", "name": "Share of certified journalists", "weight": 10,
+         "max_score": 10, "source": "certified_share"},
+        {"code": "age", "name": "Age of the company", "weight": 10, "max_score": 10,
+         "source": "company_age"},
+        {"code": "regularity", "name": "Publishing regularity", "weight": 15,
+         "max_score": 100, "source": "manual"},
+        {"code": "traffic", "name": "Traffic or circulation", "weight": 15, "max_score": 100,
+         "source": "manual"},
+    ],
+    "tiers": [{"tier": "A", "min_total": 80}, {"tier": "B", "min_total": 60},
+              {"tier": "C", "min_total": 40}],
+}

@@ -3,22 +3,7 @@ from marshmallow import fields, validate
 
 from services.partners.domain import (DOCUMENT_KINDS, JOURNALIST_ROLES, LEGAL_FORMS,
                                       MEDIA_TYPES, PRESS_COUNCIL, STATUSES, UKW_LEVELS)
-from shared.schemas import Strict, digits
-
-
-def text(max_length: int = 200, **kwargs):
-    return fields.String(required=True, validate=validate.Length(min=1, max=max_length),
-                         **kwargs)
-
-
-def one_of(name: str, choices, **kwargs):
-    return fields.String(validate=validate.OneOf(
-        choices, error=f"{name} must be one of: " + ", ".join(choices)), **kwargs)
-
-
-def fiscal_year(**kwargs):
-    return fields.Integer(strict=True, validate=validate.Range(
-        min=2000, max=2100, error="fiscal_year must be a year such as 2026"), **kwargs)
+from shared.schemas import Strict, digits, fiscal_year, one_of, text
 
 
 def partner_id():

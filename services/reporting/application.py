@@ -7,16 +7,8 @@ and replaying every source from notification 0.
 from __future__ import annotations
 
 from shared.application import ServiceApplication
+from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
 from shared.storage import advance_tracking, tracking_table_sql
-
-
-# The status a partner has after each lifecycle event of the partners service.
-PARTNER_STATUS_AFTER = {
-    "PartnerActivated": "active", "PartnerRejected": "rejected",
-    "ObjectionDecided": None,  # upheld: registered again; dismissed: still rejected
-    "PartnerSuspended": "suspended", "PartnerReinstated": "active",
-    "PartnerDeregistered": "deregistered",
-}
 
 
 class ReportingApplication(ServiceApplication):
@@ -32,7 +24,7 @@ class ReportingApplication(ServiceApplication):
             " legal_name TEXT NOT NULL, brand_name TEXT NOT NULL, media_type TEXT NOT NULL,"
             " status TEXT NOT NULL, registered_at TEXT NOT NULL, last_event_hash TEXT NOT NULL)")
         self.projections = {("partners", "PartnerRegistered"): self._partner_registered}
-        for event_type in PARTNER_STATUS_AFTER:
+        for event_type in PARTNER_LIFECYCLE_EVENTS:
             self.projections[("partners", event_type)] = self._partner_status_changed
 
     def tracked_position(self, source: str) -> int:
@@ -55,9 +47,7 @@ class ReportingApplication(ServiceApplication):
                      "registered", env["timestamp"], env["hash"]))
 
     def _partner_status_changed(self, cur, env: dict) -> None:
-        status = PARTNER_STATUS_AFTER[env["type"]]
-        if env["type"] == "ObjectionDecided":
-            status = "registered" if env["payload"]["upheld"] else "rejected"
+        status = partner_status_after(env)
         cur.execute(f"UPDATE {self.registry} SET status = ?, last_event_hash = ?"
                     " WHERE partner_id = ?", (status, env["hash"], env["originator_id"]))
 

@@ -17,13 +17,9 @@ from pathlib import Path
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from seklik.cluster import spawn, terminate, wait_answering
+from seklik.cluster import durable_queues, spawn, terminate, wait_answering
 from shared.auth import bearer
 from tests.support import token
-
-# Queues that outlive a service process; a test starts from none of them.
-DURABLE_QUEUES = ["rpc-partners", "rpc-reporting", "seklik.partners--reporting.on_partners_event"]
-
 
 class ServiceProcess:
     """One service process started with its docker-compose command."""
@@ -51,7 +47,7 @@ class Cluster:
         self.processes: list[ServiceProcess] = []
         with Connection(self.amqp_uri) as conn:
             channel = conn.default_channel
-            for name in DURABLE_QUEUES:
+            for name in durable_queues():  # a test starts from none of them
                 channel.queue_delete(name)
 
     def start(self, service: str, wait: bool = True, **env) -> ServiceProcess:

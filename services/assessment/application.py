@@ -1,0 +1,197 @@
+"""The assessment use cases, and what assessment does with the partners service's events."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from services.assessment.domain import Assessment, PartnerFacts, Rubric
+from shared.application import ServiceApplication, command
+from shared.domain import acting_as, actor_for_envelope, jsonable
+from shared.errors import NotFound, RuleViolated
+from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
+
+
+class AssessmentApplication(ServiceApplication):
+    name = "assessment"
+
+    # Commands ----------------------------------------------------------------------------
+
+    @command
+    def set_rubric(self, fiscal_year: int, rubric: dict, effective_from: dt.date | None = None):
+        rubric_id = Rubric.create_id(fiscal_year)
+        if rubric_id in self.repository:
+            current = self.repository.get(rubric_id)
+            current.revise(rubric["criteria"], rubric["tiers"], effective_from, self.today())
+        else:
+            current = Rubric.set(fiscal_year, rubric["criteria"], rubric["tiers"])
+        return {"fiscal_year": fiscal_year, "version": current.current}, [current]
+
+    @command
+    def score(self, fiscal_year: int, partner_id, criterion: str, score: float, reason: str):
+        facts, rubric, assessment = self._open(fiscal_year, partner_id)
+        version = self._version(rubric, assessment)
+        old = assessment.current(criterion)
+        assessment.score(rubric.criterion(version, criterion), score, reason)
+        total = rubric.total(version, assessment.points())
+        assessment.retier(total, rubric.tier(version, total),
+                          f"{criterion} scored {score} (was {old}): {reason}")
+        return {"old": old, "new": score, "total": total}, [facts, assessment]
+
+    @command
+    def finalize_assessment(self, fiscal_year: int, partner_id):
+        facts, rubric, assessment = self._open(fiscal_year, partner_id)
+        version = rubric.in_force(self.today())
+        unscored = [c["code"] for c in rubric.versions[version]["criteria"]
+                    if c["source"] == "manual" and assessment.current(c["code"]) is None]
+        if unscored:
+            raise RuleViolated(f"criteria not scored yet: {', '.join(unscored)}",
+                               code="criteria_not_scored", details={"criteria": unscored})
+        total = rubric.total(version, assessment.points())
+        tier = rubric.tier(version, total)
+        assessment.finalize(version, total, tier)
+        rubric.pin(version)
+        return {"total": total, "tier": tier, "rubric_version": version}, [facts, assessment,
+                                                                           rubric]
+
+    def _open(self, fiscal_year: int, partner_id):
+        """The partner's facts, the year's rubric and the assessment, opened if need be, with
+        its fact-fed scores brought up to date."""
+        facts = self.facts(partner_id)
+        facts.check_may_be_scored()
+        rubric = self.rubric(fiscal_year)
+        assessment_id = Assessment.create_id(fiscal_year, facts.id)
+        if assessment_id in self.repository:
+            assessment = self.repository.get(assessment_id)
+        else:
+            assessment = Assessment(fiscal_year=fiscal_year, partner_id=facts.id)
+            facts.note_assessed(fiscal_year)
+        self._derive(assessment, rubric, facts)
+        return facts, rubric, assessment
+
+    def _version(self, rubric: Rubric, assessment: Assessment) -> int:
+        """Finalised assessments keep their version; open ones follow the one in force."""
+        if assessment.finalized:
+            return assessment.finalized["rubric_version"]
+        return rubric.in_force(self.today())
+
+    def _derive(self, assessment: Assessment, rubric: Rubric, facts: PartnerFacts,
+                cause: str = "") -> None:
+        version = self._version(rubric, assessment)
+        fractions = facts.fractions(assessment.fiscal_year)
+        suffix = f" ({cause})" if cause else ""
+        changed = []
+        for criterion in rubric.versions[version]["criteria"]:
+            if criterion["source"] == "manual":
+                continue
+            reason = facts.describe(criterion["source"], assessment.fiscal_year) + suffix
+            if assessment.derive(criterion, fractions[criterion["source"]], reason):
+                changed.append(reason)
+        if changed:
+            total = rubric.total(version, assessment.points())
+            assessment.retier(total, rubric.tier(version, total), "; ".join(changed))
+
+    # What partners' events change --------------------------------------------------------
+
+    def apply_partners_event(self, envelope: dict) -> None:
+        """Note the partner facts an event changes and re-derive that partner's scores, in one
+        transaction with the position in partners' log (the tracked consumer calls this)."""
+        kind, payload = envelope["type"], envelope["payload"]
+        if kind not in FACT_EVENTS:
+            self.save_tracked(envelope)
+            return
+        with acting_as(actor_for_envelope(self.name, envelope)):
+            if kind == "PartnerRegistered":
+                facts = PartnerFacts(partner_id=uuid.UUID(envelope["originator_id"]),
+                                     brand_name=payload["brand_name"],
+                                     media_type=payload["media_type"],
+                                     founded_on=dt.date.fromisoformat(payload["founded_on"]))
+            else:
+                facts = self.repository.get(uuid.UUID(envelope["originator_id"]))
+                if kind == "PressCouncilStatusRecorded":
+                    facts.note_press_council(payload["status"])
+                elif kind == "JournalistAdded":
+                    facts.note_journalist(payload["nik"], payload["role"], payload["ukw_level"])
+                elif kind == "JournalistRemoved":
+                    facts.note_journalist_left(payload["nik"])
+                else:
+                    facts.note_status(partner_status_after(envelope))
+            changed = [facts]
+            cause = f"{kind} in partners, notification {envelope['notification_id']}"
+            for year in facts.assessed_years:
+                assessment = self.repository.get(Assessment.create_id(year, facts.id))
+                self._derive(assessment, self.rubric(year), facts, cause)
+                changed.append(assessment)
+        self.save_tracked(envelope, *changed)
+
+    # Queries -----------------------------------------------------------------------------
+
+    def facts(self, partner_id) -> PartnerFacts:
+        try:
+            return self.load(partner_id, PartnerFacts, "partner")
+        except NotFound:
+            raise RuleViolated(f"partner {partner_id} is not registered (assessment has not "
+                               "received its registration)", code="partner_not_registered",
+                               details={"partner_id": str(partner_id)}) from None
+
+    def rubric(self, fiscal_year: int) -> Rubric:
+        try:
+            return self.load(Rubric.create_id(fiscal_year), Rubric, "rubric")
+        except NotFound:
+            raise NotFound(f"no rubric for fiscal year {fiscal_year}; set one first",
+                           code="no_rubric", details={"fiscal_year": fiscal_year}) from None
+
+    def get_rubric(self, fiscal_year: int) -> dict:
+        rubric = self.rubric(fiscal_year)
+        return jsonable({"fiscal_year": fiscal_year, "current_version": rubric.current,
+                         "in_force": rubric.in_force(self.today()), "pinned": rubric.pinned,
+                         "versions": [{"version": v, **d} for v, d in rubric.versions.items()]})
+
+    def get_assessment(self, fiscal_year: int, partner_id) -> dict:
+        facts = self.facts(partner_id)
+        rubric = self.rubric(fiscal_year)
+        assessment_id = Assessment.create_id(fiscal_year, facts.id)
+        opened = assessment_id in self.repository
+        if opened:
+            assessment = self.repository.get(assessment_id)
+            who = self._last_changes(assessment_id)
+        else:  # not opened yet: what it would hold now, recording nothing
+            with acting_as({"sub": "preview", "roles": []}):
+                assessment = Assessment(fiscal_year=fiscal_year, partner_id=facts.id)
+                self._derive(assessment, rubric, facts)
+            who = {}
+        version = self._version(rubric, assessment)
+        total = rubric.total(version, assessment.points())
+        rows = []
+        for criterion in rubric.versions[version]["criteria"]:
+            score = assessment.scores.get(criterion["code"], {})
+            rows.append({**criterion, "score": score.get("score"),
+                         "reason": score.get("reason"), **who.get(criterion["code"], {})})
+        final = assessment.finalized
+        return jsonable({
+            "fiscal_year": fiscal_year, "partner_id": facts.id, "brand_name": facts.brand_name,
+            "rubric_version": version, "scores": rows,
+            "total": final["total"] if final else total,
+            "tier": final["tier"] if final else rubric.tier(version, total),
+            "finalized": final is not None, "opened": opened,
+        })
+
+    def _last_changes(self, assessment_id) -> dict:
+        """criterion -> {set_by, set_at, cause} of its latest ScoreChanged event."""
+        last = {}
+        for evt in self.events.get(assessment_id):
+            if type(evt).__name__ == "ScoreChanged":
+                last[evt.criterion] = {"set_by": evt.actor["sub"], "set_at": evt.timestamp,
+                                       "cause": evt.actor.get("cause")}
+        return last
+
+    def get_tier(self, partner_id, fiscal_year: int) -> str | None:
+        facts = self.facts(partner_id)
+        assessment_id = Assessment.create_id(fiscal_year, facts.id)
+        if assessment_id not in self.repository:
+            return None
+        final = self.repository.get(assessment_id).finalized
+        return final["tier"] if final else None
+
+
+FACT_EVENTS = ("PartnerRegistered", "PressCouncilStatusRecorded", "JournalistAdded",
+               "JournalistRemoved", *PARTNER_LIFECYCLE_EVENTS)
