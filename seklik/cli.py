@@ -52,11 +52,21 @@ def cmd_ping(args, settings: Settings) -> int:
 def cmd_demo(args, settings: Settings) -> int:
     print(f"SEKLIK demo for {settings.regency}: the {demo.YEAR} registration round through RPC")
     with rpc_proxy(settings, "admin", sub="kominfo.demo") as admin, \
-            rpc_proxy(settings, "verifier", sub="verifikasi.demo") as verifier:
+            rpc_proxy(settings, "verifier", sub="verifikasi.demo") as verifier, \
+            rpc_proxy(settings, "assessor", sub="penilai.demo") as assessor:
         rows = demo.run(admin, verifier)
         active = sum(r["status"] == "active" for r in rows)
         print(f"\n{len(rows)} media companies applied; {active} activated for {demo.YEAR}:\n")
         print(render(rows, ["brand", "media_type", "status", "unmet"]))
+
+        print(f"\nAssessing the {active} active partners against the {demo.YEAR} rubric:")
+        demo.assess(admin, assessor, rows)
+        scored = [r for r in rows if "tier" in r]
+        print(render(scored, ["brand", "media_type", "total", "tier"]))
+        tiers = {}
+        for row in scored:
+            tiers[row["tier"]] = tiers.get(row["tier"], 0) + 1
+        print("\ntier distribution: " + ", ".join(f"{t}: {n}" for t, n in sorted(tiers.items())))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             registry = admin.reporting.partner_registry()

@@ -25,6 +25,26 @@ POLICY = {
     "chief_editor_min_ukw": "madya",
 }
 EXPIRING = ("tax_return", "domicile", "broadcast_licence")
+RUBRIC = {
+    "criteria": [
+        {"code": "press_council", "name": "Dewan Pers verification", "weight": 25,
+         "max_score": 10, "source": "press_council"},
+        {"code": "chief_editor", "name": "Chief editor's UKW level", "weight": 15,
+         "max_score": 10, "source": "chief_editor_ukw"},
+        {"code": "certified", "name": "Share of certified journalists", "weight": 10,
+         "max_score": 10, "source": "certified_share"},
+        {"code": "age", "name": "Age of the company", "weight": 10, "max_score": 10,
+         "source": "company_age"},
+        {"code": "regularity", "name": "Publishing regularity", "weight": 15,
+         "max_score": 100, "source": "manual"},
+        {"code": "reach", "name": "Traffic, circulation or audience", "weight": 15,
+         "max_score": 100, "source": "manual"},
+        {"code": "local_office", "name": "Office and journalist in the regency", "weight": 10,
+         "max_score": 100, "source": "manual"},
+    ],
+    "tiers": [{"tier": "A", "min_total": 80}, {"tier": "B", "min_total": 60},
+              {"tier": "C", "min_total": 40}],
+}
 
 # legal form, legal name, brand, media type, founded, PKP, press council, chief editor's UKW,
 # and what goes wrong (None: nothing).
@@ -153,6 +173,36 @@ def run(admin, verifier, say=print) -> list[dict]:
         if check["met"]:
             admin.partners.activate_partner(pid, YEAR, command_id=f"{key}-activate")
         status = admin.partners.get_partner(pid)["status"]
-        rows.append({"brand": brand, "media_type": media_type, "status": status,
+        rows.append({"partner_id": pid, "brand": brand, "media_type": media_type,
+                     "status": status,
                      "unmet": "; ".join(u["detail"] for u in check["unmet"]) or "-"})
+    return rows
+
+
+def assess(admin, assessor, rows, say=print, timeout: float = 30) -> list[dict]:
+    """Score the activated partners of the round and finalise their tiers."""
+    import time
+
+    admin.assessment.set_rubric(YEAR, RUBRIC, command_id=f"demo-rubric-{YEAR}")
+    say(f"  rubric {YEAR} set")
+    for n, row in enumerate(rows, start=1):
+        if row["status"] != "active":
+            continue
+        deadline = time.monotonic() + timeout
+        while True:  # assessment learns the partner from partners' events
+            try:
+                assessor.assessment.get_assessment(YEAR, row["partner_id"])
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        for code, base in (("regularity", 55), ("reach", 40), ("local_office", 60)):
+            value = min(100, base + (n * 37 + len(code) * 11) % 45)
+            assessor.assessment.score(YEAR, row["partner_id"], code, value,
+                                      f"{code} checked by the assessment team",
+                                      command_id=f"demo-{n:02d}-score-{code}")
+        result = assessor.assessment.finalize_assessment(YEAR, row["partner_id"],
+                                                         command_id=f"demo-{n:02d}-finalize")
+        row.update(total=result["total"], tier=result["tier"] or "-")
     return rows

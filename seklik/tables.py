@@ -7,7 +7,8 @@ def render(rows: list[dict], columns: list[str], headers: dict | None = None) ->
     titles = [headers.get(c, c) for c in columns]
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max([len(t)] + [len(r[i]) for r in cells]) for i, t in enumerate(titles)]
-    numeric = [all(isinstance(row.get(c), int) for row in rows) and rows for c in columns]
+    numeric = [bool(rows) and all(isinstance(row.get(c), (int, float)) for row in rows)
+               for c in columns]
 
     def line(values):
         return "  ".join(v.rjust(w) if numeric[i] else v.ljust(w)
@@ -25,4 +26,6 @@ def _cell(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
     return str(value)

@@ -1,13 +1,11 @@
 """Bad input for every partners method is answered with ValidationFailed naming the field,
 and records nothing."""
 import pytest
-from nameko.testing.services import worker_factory
 
 from services.partners.application import PartnersApplication
 from services.partners.service import PartnersService
-from shared.auth import Caller
-from shared.errors import ValidationFailed
-from tests.support import POLICY_2026, SECRET, chief_editor, company, document, token
+from tests.service.checks import check_refused, rpc_methods
+from tests.support import POLICY_2026, chief_editor, company, document
 
 PID = "5b0c7a34-1111-4000-8000-000000000001"
 ROLE_OF = {"review_document": "verifier", "record_press_council_status": "verifier"}
@@ -63,17 +61,8 @@ def app(sqlite_settings):
 @pytest.mark.parametrize("method,arguments,field", CASES,
                          ids=[f"{m}-{f}-{i}" for i, (m, _, f) in enumerate(CASES)])
 def test_bad_input_names_the_field_and_records_nothing(app, method, arguments, field):
-    role = ROLE_OF.get(method, "admin")
-    service = worker_factory(PartnersService, app=app,
-                             auth=Caller(f"Bearer {token(role)}", SECRET))
-    with pytest.raises(ValidationFailed) as refused:
-        getattr(service, method)(**arguments)
-    assert field in refused.value.details["fields"]
-    assert field in refused.value.message
-    assert app.max_notification_id() == 0
+    check_refused(PartnersService, app, ROLE_OF.get(method, "admin"), method, arguments, field)
 
 
 def test_every_partners_method_has_a_bad_input_case():
-    from tests.service.test_partners_service import rpc_methods
-
     assert rpc_methods(PartnersService) - {"digest"} <= {m for m, _, _ in CASES}

@@ -14,11 +14,6 @@ from shared.errors import Forbidden, Unauthenticated, ValidationFailed
 from tests.support import SECRET, company, token
 
 
-def rpc_methods(service_class) -> set[str]:
-    return {name for name in dir(service_class)
-            if getattr(getattr(service_class, name), "allowed_roles", None)}
-
-
 @pytest.fixture
 def app(sqlite_settings):
     return PartnersApplication(sqlite_settings)
