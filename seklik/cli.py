@@ -53,7 +53,8 @@ def cmd_demo(args, settings: Settings) -> int:
     print(f"SEKLIK demo for {settings.regency}: the {demo.YEAR} registration round through RPC")
     with rpc_proxy(settings, "admin", sub="kominfo.demo") as admin, \
             rpc_proxy(settings, "verifier", sub="verifikasi.demo") as verifier, \
-            rpc_proxy(settings, "assessor", sub="penilai.demo") as assessor:
+            rpc_proxy(settings, "assessor", sub="penilai.demo") as assessor, \
+            rpc_proxy(settings, "finance", sub="ppk.demo") as finance:
         rows = demo.run(admin, verifier)
         active = sum(r["status"] == "active" for r in rows)
         print(f"\n{len(rows)} media companies applied; {active} activated for {demo.YEAR}:\n")
@@ -67,6 +68,13 @@ def cmd_demo(args, settings: Settings) -> int:
         for row in scored:
             tiers[row["tier"]] = tiers.get(row["tier"], 0) + 1
         print("\ntier distribution: " + ", ".join(f"{t}: {n}" for t, n in sorted(tiers.items())))
+
+        print(f"\nContracts, a season of media orders, proofs and payments:")
+        orders = demo.trade(finance, rows)
+        print(render(orders, ["brand", "tier", "title", "gross", "status"]))
+        print("\nbudget realisation:\n")
+        print(render(finance.contracts.budget_status(demo.YEAR),
+                     ["activity_code", "pagu", "committed", "paid", "remaining"]))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             registry = admin.reporting.partner_registry()

@@ -206,3 +206,83 @@ def assess(admin, assessor, rows, say=print, timeout: float = 30) -> list[dict]:
                                                          command_id=f"demo-{n:02d}-finalize")
         row.update(total=result["total"], tier=result["tier"] or "-")
     return rows
+
+
+PRICE_TABLE = [  # Rp per item, within the real ranges of DOMAIN.md §3
+    ("online", {"A": 2_500_000, "B": 2_000_000, "C": 1_500_000}),
+    ("print_daily", {"A": 9_900_000, "B": 6_500_000, "C": 3_500_000}),
+    ("print_weekly", {"A": 8_200_000, "B": 4_500_000, "C": 1_500_000}),
+    ("tv", {"A": 12_000_000, "B": 8_000_000, "C": 5_000_000}),
+    ("radio", {"A": 3_000_000, "B": 2_000_000, "C": 1_000_000}),
+]
+BUDGETS = [("2.16.01.2.06.0001", "Publikasi dan diseminasi informasi pemerintah daerah",
+            1_250_000_000),
+           ("2.16.01.2.06.0002", "Penyebarluasan informasi melalui media penyiaran",
+            770_000_000)]
+CEILINGS = {"A": 60_000_000, "B": 40_000_000, "C": 20_000_000}
+
+
+def trade(finance, rows, say=print) -> list[dict]:
+    """Prices, budgets and ceilings; a contract for each tiered partner; a season of orders,
+    proofs (some still missing) and payments. One row per order."""
+    today = dt.date.today()
+    items = [{"media_type": media_type, "tier": tier, "product": "advertorial", "unit": "item",
+              "unit_price": price}
+             for media_type, prices in PRICE_TABLE for tier, price in prices.items()]
+    finance.contracts.publish_price_standard(YEAR, f"{YEAR}-01-01", items,
+                                             command_id=f"demo-prices-{YEAR}")
+    for code, name, pagu in BUDGETS:
+        finance.contracts.set_budget(YEAR, code, name, pagu, command_id=f"demo-budget-{code}")
+    for tier, ceiling in CEILINGS.items():
+        finance.contracts.set_tier_ceiling(YEAR, tier, ceiling, command_id=f"demo-ceiling-{tier}")
+    say(f"  price standard {YEAR}, 2 budgets (Rp2.02 billion) and tier ceilings set")
+
+    orders = []
+    tiered = [r for r in rows if r.get("tier") not in (None, "-")]
+    for n, row in enumerate(tiered, start=1):
+        code = BUDGETS[1][0] if row["media_type"] in ("tv", "radio") else BUDGETS[0][0]
+        contract = {"number": f"{n:03d}/SPK/DISKOMINFO/{YEAR}", "fiscal_year": YEAR,
+                    "partner_id": row["partner_id"], "activity_code": code,
+                    "ceiling": CEILINGS[row["tier"]] * 3 // 4, "starts_on": f"{YEAR}-01-02",
+                    "ends_on": f"{YEAR}-12-31"}
+        cid = _eventually(lambda: finance.contracts.sign_contract(
+            contract, command_id=f"demo-{n:02d}-contract"))["contract_id"]
+        for k, title in enumerate(("Sosialisasi vaksinasi HPV", "Hari Jadi Kabupaten OKI",
+                                   "Festival Bidar Kayuagung")):
+            key = f"demo-{n:02d}-order-{k}"
+            placed = finance.contracts.place_order(cid, {
+                "product": "advertorial", "quantity": 1, "title": title,
+                "publish_by": (today + dt.timedelta(days=k)).isoformat()}, command_id=key)
+            status = "placed, proof due"
+            if (n + k) % 5:  # most outlets file their proof; some have not yet
+                finance.contracts.submit_proof(placed["order_id"], {
+                    "kind": "broadcast_log" if row["media_type"] in ("tv", "radio") else "link",
+                    "reference": f"https://{row['brand'].lower().replace(' ', '')}.id/{k}",
+                    "published_on": today.isoformat(),
+                    "sha256": hashlib.sha256(key.encode()).hexdigest(),
+                    "reach": {"page_views": 3_000 + 1_700 * ((n * 7 + k) % 9)}},
+                    command_id=f"{key}-proof")
+                finance.contracts.review_proof(placed["order_id"], "accepted",
+                                               "BAST signed", command_id=f"{key}-bast")
+                status = "proof accepted, unpaid"
+                if (n + k) % 3:
+                    paid = finance.contracts.record_payment(placed["order_id"], {
+                        "sp2d_number": f"{n:02d}{k}/SP2D-LS/{YEAR}",
+                        "paid_on": today.isoformat()}, command_id=f"{key}-pay")
+                    status = "paid, net Rp" + f"{paid['net']:,}".replace(",", ".")
+            orders.append({"brand": row["brand"], "tier": row["tier"], "title": title,
+                           "gross": placed["gross"], "status": status})
+    return orders
+
+
+def _eventually(call, timeout: float = 30):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:  # contracts learns tiers from assessment's events
+        try:
+            return call()
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)

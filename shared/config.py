@@ -21,6 +21,7 @@ VARIABLES = {
     "SEKLIK_RELAY": "'on' (default) or 'off': publish the service's events from this process",
     "SEKLIK_RELAY_INTERVAL": "seconds between two polls of the outbox when idle (default 0.5)",
     "SEKLIK_CATCHUP_INTERVAL": "seconds between two catch-up reads of a consumer's sources",
+    "SEKLIK_EXPIRY_INTERVAL": "seconds between two scheduled checks for overdue proofs",
     "POSTGRES_HOST": "PostgreSQL host; setting it switches every store to PostgreSQL",
     "POSTGRES_PORT": "PostgreSQL port (default 5432)",
     "POSTGRES_DBNAME": "PostgreSQL database (default seklik)",
@@ -39,6 +40,7 @@ class Settings:
     relay_enabled: bool
     relay_interval: float
     catchup_interval: float
+    expiry_interval: float
     postgres: dict | None
     schema_prefix: str
 
@@ -62,6 +64,7 @@ class Settings:
             relay_enabled=env.get("SEKLIK_RELAY", "on").lower() not in ("off", "0", "no"),
             relay_interval=float(env.get("SEKLIK_RELAY_INTERVAL", "0.5")),
             catchup_interval=float(env.get("SEKLIK_CATCHUP_INTERVAL", "5")),
+            expiry_interval=float(env.get("SEKLIK_EXPIRY_INTERVAL", "3600")),
             postgres=postgres,
             schema_prefix=env.get("POSTGRES_SCHEMA_PREFIX", "seklik_"),
         )

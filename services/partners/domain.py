@@ -16,9 +16,9 @@ from eventsourcing.domain import event
 
 from shared.domain import Aggregate
 from shared.errors import Conflict, NotFound, RuleViolated
+from shared.published import MEDIA_TYPES  # noqa: F401  (partners' own vocabulary, published)
 
 LEGAL_FORMS = ("PT", "yayasan", "koperasi")
-MEDIA_TYPES = ("online", "print_daily", "print_weekly", "tv", "radio")
 DOCUMENT_KINDS = (
     "deed", "deed_approval", "nib", "npwp", "tax_return", "tax_clearance", "domicile", "bpjs",
     "company_profile", "bank_reference", "press_council_certificate", "ukw_certificate",

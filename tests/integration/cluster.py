@@ -82,8 +82,10 @@ class Tap:
         self.queue(channel).delete()
         self.queue(channel).declare()
 
-    def drain(self, until_count: int = 0, timeout: float = 10.0) -> list[dict]:
-        """Every envelope waiting (or arriving before `timeout`, until `until_count`)."""
+    def drain(self, until_count: int = 0, timeout: float = 10.0,
+              until_type: str | None = None) -> list[dict]:
+        """Every envelope waiting, or arriving before `timeout` until there are `until_count`
+        of them or one of type `until_type`."""
         received, deadline = [], time.monotonic() + timeout
         bound = self.queue(self.conn.default_channel)
         while True:
@@ -91,7 +93,9 @@ class Tap:
             if message is not None:
                 received.append(json.loads(message.body))
                 continue
-            if len(received) >= until_count or time.monotonic() > deadline:
+            done = (any(e["type"] == until_type for e in received) if until_type
+                    else len(received) >= until_count)
+            if done or time.monotonic() > deadline:
                 return received
             time.sleep(0.1)
 

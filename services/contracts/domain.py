@@ -1,0 +1,452 @@
+"""The money side of SEKLIK (DOMAIN.md §3): prices, budgets, contracts, orders, payments.
+
+Pure Python. Money is whole rupiah (int) everywhere. The rules, each a named check:
+- an order is priced from the standard in force on the order date (or the contract's agreed
+  price, which is never above it), and the price is its own fact, `PriceApplied`;
+- commitments never exceed the budget (pagu) nor the contract's ceiling; a contract's ceiling
+  never exceeds the tier ceiling for the partner's yearly total;
+- a proof is due within a deadline after publish-by, by media type; an overdue order expires
+  and releases its reservation;
+- an order is paid once, after its proof is accepted, once per SP2D number.
+
+Taxes: PPN 11% of gross, only for a PKP partner; PPh 23 withholding 2% of gross; each rounded
+half up to the whole rupiah; net = gross + PPN − PPh 23.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from eventsourcing.domain import event
+
+from shared.domain import Aggregate
+from shared.errors import Conflict, RuleViolated
+
+PRODUCTS = ("advertorial", "news", "photo_gallery", "banner", "public_service_ad", "tv_spot",
+            "radio_spot", "live")
+UNITS = ("item", "second", "month")
+PROOF_KINDS = ("link", "clipping", "broadcast_log")
+# Days after publish-by within which the proof of publication is due.
+PROOF_DAYS = {"online": 2, "print_daily": 2, "print_weekly": 7, "print_monthly": 10, "tv": 7,
+              "radio": 7}
+PPN_PERCENT = 11
+PPH23_PERCENT = 2
+NAMESPACE = uuid.UUID("7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918")
+
+
+def rupiah(amount: int) -> str:
+    return f"Rp{amount:,}".replace(",", ".")
+
+
+def percent_of(amount: int, percent: int) -> int:
+    """`percent`% of a whole-rupiah amount, rounded half up to the rupiah."""
+    return (amount * percent + 50) // 100
+
+
+def taxes(gross: int, pkp: bool) -> dict:
+    ppn = percent_of(gross, PPN_PERCENT) if pkp else 0
+    pph23 = percent_of(gross, PPH23_PERCENT)
+    return {"gross": gross, "ppn": ppn, "pph23": pph23, "net": gross + ppn - pph23}
+
+
+def key(*parts) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts))
+
+
+class PriceStandard(Aggregate):
+    """The standard unit prices of one fiscal year; each published version is immutable."""
+
+    @staticmethod
+    def create_id(fiscal_year: int) -> uuid.UUID:
+        return key("price-standard", fiscal_year)
+
+    @event("PriceStandardOpened")
+    def __init__(self, fiscal_year: int):
+        self.fiscal_year = fiscal_year
+        self.versions: list[dict] = []
+
+    def publish(self, effective_from: dt.date, items: list[dict]) -> int:
+        check_unique_items(items)
+        if effective_from.year != self.fiscal_year:
+            raise RuleViolated(f"effective_from {effective_from} is outside fiscal year "
+                               f"{self.fiscal_year}", code="outside_fiscal_year")
+        if self.versions and effective_from < self.versions[-1]["effective_from"]:
+            raise RuleViolated(
+                f"a revision takes effect on or after the version before it "
+                f"({self.versions[-1]['effective_from']}); published versions never change",
+                code="revision_before_previous")
+        self._published(len(self.versions) + 1, effective_from, items)
+        return len(self.versions)
+
+    @event("PriceStandardPublished")
+    def _published(self, version: int, effective_from: dt.date, items: list[dict]):
+        self.versions.append({"version": version, "effective_from": effective_from,
+                              "items": items})
+
+    def in_force(self, on: dt.date) -> dict:
+        versions = [v for v in self.versions if v["effective_from"] <= on]
+        if not versions:
+            raise RuleViolated(f"no price standard is in force on {on}",
+                               code="no_price_standard", details={"date": on.isoformat()})
+        return versions[-1]
+
+    def price(self, on: dt.date, media_type: str, tier: str, product: str) -> dict:
+        version = self.in_force(on)
+        for item in version["items"]:
+            if (item["media_type"], item["tier"], item["product"]) == (media_type, tier,
+                                                                        product):
+                return {**item, "version": version["version"]}
+        raise RuleViolated(f"the price standard (version {version['version']}) has no price for "
+                           f"{product} by a tier {tier} {media_type} partner",
+                           code="no_standard_price",
+                           details={"media_type": media_type, "tier": tier, "product": product})
+
+
+def check_unique_items(items: list[dict]) -> None:
+    seen = set()
+    for item in items:
+        k = (item["media_type"], item["tier"], item["product"])
+        if k in seen:
+            raise RuleViolated(f"the price of {k[2]} for tier {k[1]} {k[0]} is given twice",
+                               code="duplicate_price")
+        seen.add(k)
+
+
+class Budget(Aggregate):
+    """The pagu of one activity in one fiscal year, and what is committed and paid against it."""
+
+    @staticmethod
+    def create_id(fiscal_year: int, activity_code: str) -> uuid.UUID:
+        return key("budget", fiscal_year, activity_code)
+
+    @event("BudgetSet")
+    def __init__(self, fiscal_year: int, activity_code: str, name: str, pagu: int):
+        self.fiscal_year = fiscal_year
+        self.activity_code = activity_code
+        self.name = name
+        self.pagu = pagu
+        self.committed = 0  # reserved by orders not cancelled or expired, paid ones included
+        self.paid = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.pagu - self.committed
+
+    def revise(self, name: str, pagu: int) -> None:
+        if pagu < self.committed:
+            raise RuleViolated(f"pagu {rupiah(pagu)} is below what is already committed "
+                               f"({rupiah(self.committed)}) for {self.activity_code}",
+                               code="pagu_below_committed",
+                               details={"pagu": pagu, "committed": self.committed})
+        self._revised(name, self.pagu, pagu)
+
+    @event("BudgetRevised")
+    def _revised(self, name: str, old_pagu: int, pagu: int):
+        self.name = name
+        self.pagu = pagu
+
+    def check_room_for(self, amount: int, what: str) -> None:
+        if amount > self.remaining:
+            raise RuleViolated(
+                f"{what} {rupiah(amount)} exceeds the remaining budget of {self.activity_code} "
+                f"({rupiah(self.remaining)} of {rupiah(self.pagu)})", code="budget_exceeded",
+                details={"amount": amount, "remaining": self.remaining, "pagu": self.pagu})
+
+    def reserve(self, order_id: uuid.UUID, gross: int) -> None:
+        self.check_room_for(gross, "order")
+        self._reserved(order_id, gross)
+
+    @event("BudgetReserved")
+    def _reserved(self, order_id: uuid.UUID, gross: int):
+        self.committed += gross
+
+    @event("BudgetReleased")
+    def release(self, order_id: uuid.UUID, gross: int, reason: str):
+        self.committed -= gross
+
+    @event("BudgetPaid")
+    def pay(self, order_id: uuid.UUID, gross: int):
+        self.paid += gross
+
+
+class TierCeilings(Aggregate):
+    @staticmethod
+    def create_id(fiscal_year: int) -> uuid.UUID:
+        return key("tier-ceilings", fiscal_year)
+
+    @event("TierCeilingsOpened")
+    def __init__(self, fiscal_year: int):
+        self.fiscal_year = fiscal_year
+        self.ceilings: dict[str, int] = {}
+
+    @event("TierCeilingSet")
+    def set_ceiling(self, tier: str, ceiling: int):
+        self.ceilings[tier] = ceiling
+
+    def ceiling(self, tier: str) -> int:
+        if tier not in self.ceilings:
+            raise RuleViolated(f"no ceiling is set for tier {tier} in {self.fiscal_year}",
+                               code="no_tier_ceiling", details={"tier": tier})
+        return self.ceilings[tier]
+
+
+class PartnerStanding(Aggregate):
+    """A partner as contracts knows it from partners' and assessment's events (the id is the
+    partner's), plus what it is contracted for each year."""
+
+    @staticmethod
+    def create_id(partner_id: uuid.UUID) -> uuid.UUID:
+        return uuid.UUID(str(partner_id))
+
+    @event("PartnerStandingNoted")
+    def __init__(self, partner_id: uuid.UUID, brand_name: str, media_type: str, pkp: bool):
+        self.brand_name = brand_name
+        self.media_type = media_type
+        self.pkp = pkp
+        self.status = "registered"
+        self.active_years: list[int] = []
+        self.tiers: dict[str, str | None] = {}   # fiscal year (str) -> tier
+        self.contracted: dict[str, int] = {}     # fiscal year (str) -> sum of ceilings
+
+    @event("PartnerStatusNoted")
+    def note_status(self, status: str, fiscal_year: int | None):
+        self.status = status
+        if fiscal_year is not None:
+            self.active_years = sorted({*self.active_years, fiscal_year})
+
+    @event("TierNoted")
+    def note_tier(self, fiscal_year: int, tier: str | None):
+        self.tiers[str(fiscal_year)] = tier
+
+    def tier(self, fiscal_year: int) -> str | None:
+        return self.tiers.get(str(fiscal_year))
+
+    def check_may_contract(self, fiscal_year: int) -> str:
+        """The partner's tier, when it is active for the year and tiered; else why not."""
+        if self.status != "active":
+            raise RuleViolated(f"{self.brand_name} is {self.status}; only an active partner "
+                               "gets contracts and orders", code="partner_not_active",
+                               details={"status": self.status})
+        if fiscal_year not in self.active_years:
+            raise RuleViolated(f"{self.brand_name} is not activated for {fiscal_year}",
+                               code="partner_not_active_for_year")
+        tier = self.tier(fiscal_year)
+        if tier is None:
+            raise RuleViolated(f"{self.brand_name} has no tier for {fiscal_year}",
+                               code="partner_has_no_tier")
+        return tier
+
+    @event("ContractedNoted")
+    def note_contracted(self, fiscal_year: int, contract_id: uuid.UUID, ceiling: int):
+        year = str(fiscal_year)
+        self.contracted[year] = self.contracted.get(year, 0) + ceiling
+
+
+class Contract(Aggregate):
+    """A perjanjian kerjasama / SPK; its id derives from its number, which is unique."""
+
+    @staticmethod
+    def create_id(number: str) -> uuid.UUID:
+        return key("contract", number)
+
+    @event("ContractSigned")
+    def __init__(self, number: str, partner_id: uuid.UUID, fiscal_year: int,
+                 activity_code: str, tier: str, media_type: str, ceiling: int,
+                 starts_on: dt.date, ends_on: dt.date, agreed_prices: list[dict]):
+        self.number = number
+        self.partner_id = partner_id
+        self.fiscal_year = fiscal_year
+        self.activity_code = activity_code
+        self.tier = tier
+        self.media_type = media_type
+        self.ceiling = ceiling
+        self.starts_on = starts_on
+        self.ends_on = ends_on
+        self.agreed_prices = agreed_prices
+        self.reserved = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.ceiling - self.reserved
+
+    def agreed_price(self, product: str) -> int | None:
+        return next((p["unit_price"] for p in self.agreed_prices if p["product"] == product),
+                    None)
+
+    def check_runs_on(self, day: dt.date, what: str) -> None:
+        if not self.starts_on <= day <= self.ends_on:
+            raise RuleViolated(f"{what} {day} is outside contract {self.number} "
+                               f"({self.starts_on} to {self.ends_on})",
+                               code="outside_contract_period")
+
+    def reserve(self, order_id: uuid.UUID, gross: int) -> None:
+        if gross > self.remaining:
+            raise RuleViolated(
+                f"order {rupiah(gross)} exceeds what is left of contract {self.number} "
+                f"({rupiah(self.remaining)} of {rupiah(self.ceiling)})",
+                code="contract_ceiling_exceeded",
+                details={"amount": gross, "remaining": self.remaining, "ceiling": self.ceiling})
+        self._reserved(order_id, gross)
+
+    @event("ContractReserved")
+    def _reserved(self, order_id: uuid.UUID, gross: int):
+        self.reserved += gross
+
+    @event("ContractReleased")
+    def release(self, order_id: uuid.UUID, gross: int, reason: str):
+        self.reserved -= gross
+
+
+def check_contract_ceiling(ceiling: int, tier: str, tier_ceiling: int, already: int) -> None:
+    if already + ceiling > tier_ceiling:
+        raise RuleViolated(
+            f"ceiling {rupiah(ceiling)} exceeds the tier {tier} ceiling {rupiah(tier_ceiling)}"
+            + (f" (already contracted this year: {rupiah(already)})" if already else ""),
+            code="tier_ceiling_exceeded",
+            details={"ceiling": ceiling, "tier_ceiling": tier_ceiling, "already": already})
+
+
+def check_agreed_prices(agreed: list[dict], standard: PriceStandard, on: dt.date,
+                        media_type: str, tier: str) -> list[dict]:
+    """Each agreed price at or below the standard in force; returned with that standard."""
+    recorded = []
+    for price in agreed:
+        item = standard.price(on, media_type, tier, price["product"])
+        if price["unit_price"] > item["unit_price"]:
+            raise RuleViolated(
+                f"agreed price {rupiah(price['unit_price'])} for {price['product']} is above the "
+                f"standard {rupiah(item['unit_price'])}; negotiation may only lower it",
+                code="agreed_price_above_standard",
+                details={"product": price["product"], "agreed": price["unit_price"],
+                         "standard": item["unit_price"]})
+        recorded.append({**price, "standard_unit_price": item["unit_price"],
+                         "standard_version": item["version"], "unit": item["unit"]})
+    return recorded
+
+
+class Order(Aggregate):
+    """A media order: priced, reserved, proven, reviewed, paid (or cancelled, or expired)."""
+
+    @event("OrderPlaced")
+    def __init__(self, contract_id: uuid.UUID, partner_id: uuid.UUID, fiscal_year: int,
+                 activity_code: str, media_type: str, tier: str, product: str, quantity: int,
+                 title: str, publish_by: dt.date, placed_on: dt.date):
+        self.contract_id = contract_id
+        self.partner_id = partner_id
+        self.fiscal_year = fiscal_year
+        self.activity_code = activity_code
+        self.media_type = media_type
+        self.tier = tier
+        self.product = product
+        self.quantity = quantity
+        self.title = title
+        self.publish_by = publish_by
+        self.placed_on = placed_on
+        self.status = "placed"
+        self.price: dict | None = None
+        self.proof: dict | None = None
+        self.payment: dict | None = None
+
+    @property
+    def proof_due(self) -> dt.date:
+        return self.publish_by + dt.timedelta(days=PROOF_DAYS[self.media_type])
+
+    @property
+    def gross(self) -> int:
+        return self.price["gross"]
+
+    @event("PriceApplied")
+    def apply_price(self, standard_version: int, unit: str, standard_unit_price: int,
+                    agreed_unit_price: int | None, unit_price: int, quantity: int, gross: int):
+        self.price = {"standard_version": standard_version, "unit": unit,
+                      "standard_unit_price": standard_unit_price,
+                      "agreed_unit_price": agreed_unit_price, "unit_price": unit_price,
+                      "quantity": quantity, "gross": gross}
+
+    def check_open(self, what: str) -> None:
+        if self.status in ("expired", "cancelled", "paid"):
+            raise RuleViolated(f"cannot {what}: order is {self.status}",
+                               code=f"order_{self.status}", details={"status": self.status})
+
+    def submit_proof(self, kind: str, reference: str, published_on: dt.date, sha256: str,
+                     reach: dict | None, today: dt.date) -> None:
+        self.check_open("submit a proof")
+        if self.status == "proof_accepted":
+            raise RuleViolated("the proof was already accepted", code="proof_already_accepted")
+        if today > self.proof_due:
+            raise RuleViolated(
+                f"proof is late: it was due by {self.proof_due} ({PROOF_DAYS[self.media_type]} "
+                f"days after publish-by {self.publish_by} for {self.media_type}); today is "
+                f"{today}", code="proof_late", details={"due": self.proof_due.isoformat()})
+        if published_on > today:
+            raise RuleViolated(f"published_on {published_on} is in the future",
+                               code="published_in_future")
+        self._proof_submitted(kind, reference, published_on, sha256, reach or {})
+
+    @event("ProofSubmitted")
+    def _proof_submitted(self, kind: str, reference: str, published_on: dt.date, sha256: str,
+                         reach: dict):
+        self.proof = {"kind": kind, "reference": reference, "published_on": published_on,
+                      "sha256": sha256, "reach": reach, "review": "pending", "note": None}
+        self.status = "proof_submitted"
+
+    def review_proof(self, decision: str, note: str) -> None:
+        if self.status != "proof_submitted":
+            raise RuleViolated(f"there is no proof awaiting review (order is {self.status})",
+                               code="no_proof_to_review")
+        self._proof_reviewed(decision, note)
+
+    @event("ProofReviewed")
+    def _proof_reviewed(self, decision: str, note: str):
+        self.proof = {**self.proof, "review": decision, "note": note}
+        self.status = "proof_accepted" if decision == "accepted" else "placed"
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.status == "placed" and today > self.proof_due
+
+    @event("OrderExpired")
+    def expire(self, proof_due: dt.date, released: int):
+        self.status = "expired"
+
+    def cancel(self, reason: str) -> None:
+        self.check_open("cancel")
+        if self.status != "placed":
+            raise RuleViolated(f"an order can be cancelled only before its proof (it is "
+                               f"{self.status})", code="order_has_proof")
+        self._cancelled(reason, self.gross)
+
+    @event("OrderCancelled")
+    def _cancelled(self, reason: str, released: int):
+        self.status = "cancelled"
+
+    def pay(self, sp2d_number: str, paid_on: dt.date, pkp: bool) -> dict:
+        if self.status == "paid":
+            raise Conflict(f"the order was already paid with SP2D {self.payment['sp2d_number']}",
+                           code="already_paid", details=self.payment)
+        if self.status != "proof_accepted":
+            raise RuleViolated(f"an order is paid only after its proof is accepted (it is "
+                               f"{self.status})", code="proof_not_accepted",
+                               details={"status": self.status})
+        amounts = taxes(self.gross, pkp)
+        self._paid(sp2d_number, paid_on, pkp, PPN_PERCENT, PPH23_PERCENT, **amounts)
+        return amounts
+
+    @event("PaymentRecorded")
+    def _paid(self, sp2d_number: str, paid_on: dt.date, pkp: bool, ppn_percent: int,
+              pph23_percent: int, gross: int, ppn: int, pph23: int, net: int):
+        self.payment = {"sp2d_number": sp2d_number, "paid_on": paid_on, "gross": gross,
+                        "ppn": ppn, "pph23": pph23, "net": net}
+        self.status = "paid"
+
+
+class Sp2dClaim(Aggregate):
+    """One SP2D number pays one order; its id derives from the number."""
+
+    @staticmethod
+    def create_id(sp2d_number: str) -> uuid.UUID:
+        return key("sp2d", sp2d_number)
+
+    @event("Sp2dClaimed")
+    def __init__(self, sp2d_number: str, order_id: uuid.UUID):
+        self.sp2d_number = sp2d_number
+        self.order_id = order_id

@@ -1,0 +1,66 @@
+"""Bad input for every contracts method: ValidationFailed naming the field, nothing recorded."""
+import pytest
+
+from services.contracts.application import ContractsApplication
+from services.contracts.service import ContractsService
+from tests.service.checks import check_refused, rpc_methods
+
+ID = "5b0c7a34-1111-4000-8000-000000000001"
+PRICE = {"media_type": "online", "tier": "B", "product": "advertorial", "unit": "item",
+         "unit_price": 2_000_000}
+CONTRACT = {"number": "001/SPK/KOMINFO/2026", "fiscal_year": 2026, "partner_id": ID,
+            "activity_code": "2.16.01.2.06.0001", "ceiling": 20_000_000,
+            "starts_on": "2026-02-01", "ends_on": "2026-12-31"}
+ORDER = {"product": "advertorial", "quantity": 1, "title": "Sosialisasi",
+         "publish_by": "2026-03-10"}
+PROOF = {"kind": "link", "reference": "https://x.id/a", "published_on": "2026-03-09",
+         "sha256": "a" * 64}
+
+CASES = [
+    ("publish_price_standard", dict(fiscal_year=2026, effective_from="2026-01-01",
+                                    items=[{**PRICE, "unit_price": 2_000_000.5}]), "items"),
+    ("publish_price_standard", dict(fiscal_year=2026, effective_from="2026-01-01",
+                                    items=[{**PRICE, "product": "billboard"}]), "items"),
+    ("publish_price_standard", dict(fiscal_year=2026, effective_from="1 Jan", items=[PRICE]),
+     "effective_from"),
+    ("set_budget", dict(fiscal_year=2026, activity_code="2.16", name="Publikasi",
+                        pagu="2000000000"), "pagu"),
+    ("set_budget", dict(fiscal_year=2026, activity_code="", name="Publikasi", pagu=1),
+     "activity_code"),
+    ("set_tier_ceiling", dict(fiscal_year=2026, tier="b", ceiling=50_000_000), "tier"),
+    ("set_tier_ceiling", dict(fiscal_year=2026, tier="B", ceiling=-1), "ceiling"),
+    ("sign_contract", dict(contract={**CONTRACT, "ceiling": 1.5e7}), "contract"),
+    ("sign_contract", dict(contract={k: v for k, v in CONTRACT.items() if k != "ends_on"}),
+     "contract"),
+    ("place_order", dict(contract_id=ID, order={**ORDER, "quantity": 0}), "order"),
+    ("place_order", dict(contract_id="SPK-1", order=ORDER), "contract_id"),
+    ("submit_proof", dict(order_id=ID, proof={**PROOF, "kind": "screenshot"}), "proof"),
+    ("submit_proof", dict(order_id=ID, proof={**PROOF, "reach": {"page_views": -5}}), "proof"),
+    ("review_proof", dict(order_id=ID, decision="ok", note="fine"), "decision"),
+    ("record_payment", dict(order_id=ID, payment={"sp2d_number": "1/SP2D",
+                                                  "paid_on": "02-04-2026"}), "payment"),
+    ("record_payment", dict(order_id=ID, payment={"paid_on": "2026-04-02"}), "payment"),
+    ("cancel_order", dict(order_id=ID, reason=""), "reason"),
+    ("get_contract", dict(contract_id=42), "contract_id"),
+    ("get_order", dict(order_id="x"), "order_id"),
+    ("budget_status", dict(fiscal_year="2026"), "fiscal_year"),
+    ("get_price_standard", dict(fiscal_year=None), "fiscal_year"),
+    ("notifications", dict(after=0, limit=1001), "limit"),
+]
+NO_INPUT = {"expire_overdue_orders", "digest"}
+
+
+@pytest.fixture
+def app(sqlite_settings):
+    return ContractsApplication(sqlite_settings)
+
+
+@pytest.mark.parametrize("method,arguments,field", CASES,
+                         ids=[f"{m}-{f}-{i}" for i, (m, _, f) in enumerate(CASES)])
+def test_bad_input_names_the_field_and_records_nothing(app, method, arguments, field):
+    check_refused(ContractsService, app, "finance" if method != "notifications" else "auditor",
+                  method, arguments, field)
+
+
+def test_every_contracts_method_has_a_bad_input_case():
+    assert rpc_methods(ContractsService) - NO_INPUT <= {m for m, _, _ in CASES}
