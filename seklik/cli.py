@@ -4,10 +4,16 @@
   seklik demo                     register the demo round through RPC and show it
   seklik token --sub NAME --role ROLE [--role ...] [--partner-id ID]   mint a token (local use)
   seklik ping SERVICE             exit 0 when SERVICE answers RPC (compose healthcheck)
+  seklik report NAME --year Y [--as-of DATE] [--format table|csv|json] [--lang en|id]
+  seklik reporting rebuild        empty the views and replay every source (projector stopped)
+
+Calls carry the token in --token or SEKLIK_TOKEN; without one, a local token is minted with
+SEKLIK_AUTH_SECRET (development only).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 import tempfile
@@ -18,15 +24,18 @@ from urllib.parse import urlparse
 
 from shared.auth import ROLES, bearer, mint_token
 from shared.config import Settings
-from seklik import cluster, demo
+from seklik import cluster, demo, reports
+from seklik.progress import Progress
 from seklik.tables import render
 
 
 @contextmanager
-def rpc_proxy(settings: Settings, *roles: str, sub: str = "seklik-cli", timeout: float = 30):
+def rpc_proxy(settings: Settings, *roles: str, sub: str = "seklik-cli", timeout: float = 30,
+              token: str | None = None):
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    token = mint_token(settings.auth_secret, sub, roles or ("system",), ttl_seconds=3600)
+    token = token or mint_token(settings.auth_secret, sub, roles or ("system",),
+                                ttl_seconds=3600)
     with ClusterRpcProxy({"AMQP_URI": settings.amqp_uri}, timeout=timeout,
                          context_data=bearer(token)) as proxy:
         yield proxy
@@ -72,21 +81,64 @@ def cmd_demo(args, settings: Settings) -> int:
         print(f"\nContracts, a season of media orders, proofs and payments:")
         orders = demo.trade(finance, rows)
         print(render(orders, ["brand", "tier", "title", "gross", "status"]))
-        print("\nbudget realisation:\n")
-        print(render(finance.contracts.budget_status(demo.YEAR),
-                     ["activity_code", "pagu", "committed", "paid", "remaining"]))
-        deadline = time.monotonic() + 20
+        print(f"\nThe views reporting rebuilt from the events alone (waiting for the projector):")
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            registry = admin.reporting.partner_registry()
-            if len(registry) >= len(rows):
+            status = admin.reporting.projection_status()
+            if all(row["lag"] == 0 for row in status):
                 break
             time.sleep(0.5)
-        status = admin.reporting.projection_status()[0]
-        print(f"\nreporting rebuilt {len(registry)} partners from partners' events alone"
-              f" (last notification applied: {status['last_applied']}, lag {status['lag']}).")
-        digest = admin.partners.digest()
-        print(f"partners digest: notification {digest['last_notification_id']},"
-              f" root {digest['root_hash']}")
+        print(render(status, ["source", "last_applied", "latest", "lag"]))
+        for name, title in (("budget", "budget realisation"),
+                            ("spending", "spending per tier, with fairness"),
+                            ("outstanding", "outstanding invoices")):
+            print(f"\n{title} {demo.YEAR}:\n")
+            print(reports.run(admin, name, argparse.Namespace(
+                fiscal_year=demo.YEAR, as_of=None, by="tier")))
+        for service in ("partners", "assessment", "contracts"):
+            digest = getattr(admin, service).digest()
+            print(f"{service} digest: notification {digest['last_notification_id']},"
+                  f" root {digest['root_hash']}")
+    return 0
+
+
+def cmd_report(args, settings: Settings) -> int:
+    with rpc_proxy(settings, "auditor", sub="seklik-report", token=args.token) as rpc:
+        print(reports.run(rpc, args.name, args, args.format, args.lang))
+    return 0
+
+
+def cmd_rebuild(args, settings: Settings) -> int:
+    from services.reporting.application import SOURCES, ReportingApplication
+    from shared.consumer import TrackedConsumer, notifications_fetcher
+
+    try:
+        with rpc_proxy(settings, "system", timeout=3, token=args.token) as rpc:
+            rpc.projector.feed_status()
+        print("the projector is running: stop it first (docker compose stop projector), so "
+              "that it does not apply events while the views are emptied", file=sys.stderr)
+        return 2
+    except Exception:
+        pass  # no projector answered: safe to rebuild
+    views = ReportingApplication(settings)
+    views.reset()
+    rates = []
+    with notifications_fetcher(settings, "reporting.rebuild") as fetch, \
+            rpc_proxy(settings, "system", token=args.token) as rpc:
+        for source in SOURCES:
+            total = getattr(rpc, source).digest()["last_notification_id"]
+            bar = Progress(source, total, force=args.progress)
+
+            def fetch_counted(src, after, limit, bar=bar):
+                page = fetch(src, after, limit)
+                bar.advance(len(page))
+                return page
+
+            TrackedConsumer(source, views.tracked_position, views.apply_envelope,
+                            fetch_counted).catch_up()
+            rates.append((source, bar.done, bar.close()))
+    for source, done, rate in rates:
+        print(f"{source}: {done:,} events replayed ({rate:,.0f} events/s)")
     return 0
 
 
@@ -158,6 +210,27 @@ def main(argv=None) -> int:
     ping = sub.add_parser("ping", help="exit 0 when a service answers RPC")
     ping.add_argument("service")
     ping.set_defaults(run=cmd_ping)
+
+    report = sub.add_parser("report", help="print a reporting view")
+    report.add_argument("name", choices=sorted(reports.REPORTS))
+    report.add_argument("--year", dest="fiscal_year", type=int)
+    report.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: as the records stood then")
+    report.add_argument("--by", choices=("partner", "media_type", "tier"), default="partner")
+    report.add_argument("--partner", dest="partner_id", help="for `tiers`")
+    report.add_argument("--entity", dest="entity_id", help="for `trail`")
+    report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    report.add_argument("--lang", choices=("en", "id"), default="en")
+    report.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
+    report.set_defaults(run=cmd_report)
+
+    reporting = sub.add_parser("reporting", help="maintain the reporting views")
+    reporting_sub = reporting.add_subparsers(dest="action", required=True)
+    rebuild = reporting_sub.add_parser("rebuild", help="empty the views and replay every "
+                                       "source through notifications (stop the projector first)")
+    rebuild.add_argument("--progress", action="store_true", help="draw the bar even when "
+                         "stderr is not a terminal")
+    rebuild.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
+    rebuild.set_defaults(run=cmd_rebuild)
 
     args = parser.parse_args(argv)
     return args.run(args, Settings.from_env())

@@ -22,6 +22,7 @@ VARIABLES = {
     "SEKLIK_RELAY_INTERVAL": "seconds between two polls of the outbox when idle (default 0.5)",
     "SEKLIK_CATCHUP_INTERVAL": "seconds between two catch-up reads of a consumer's sources",
     "SEKLIK_EXPIRY_INTERVAL": "seconds between two scheduled checks for overdue proofs",
+    "SEKLIK_TOKEN": "the token the seklik command line sends (else it mints a local one)",
     "POSTGRES_HOST": "PostgreSQL host; setting it switches every store to PostgreSQL",
     "POSTGRES_PORT": "PostgreSQL port (default 5432)",
     "POSTGRES_DBNAME": "PostgreSQL database (default seklik)",

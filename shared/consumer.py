@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 
 from eventsourcing.persistence import IntegrityError
 from kombu import Queue
@@ -135,6 +136,16 @@ class TrackedEvents(EventHandler):
 tracked_events = TrackedEvents.decorator
 
 
+@contextmanager
+def notifications_fetcher(settings: Settings, caller: str, timeout: float = 10):
+    """`fetch(source, after, limit)` over the sources' `notifications` RPC, as `system`."""
+    token = mint_token(settings.auth_secret, caller, ["system"], ttl_seconds=3600)
+    with ClusterRpcProxy({"AMQP_URI": settings.amqp_uri}, timeout=timeout,
+                         context_data=bearer(token)) as rpc:
+        yield lambda source, after, limit: getattr(rpc, source).notifications(
+            after=after, limit=limit)
+
+
 class Feed(DependencyProvider):
     """Gives a service a `TrackedConsumer` of one source, and keeps it caught up.
 
@@ -166,11 +177,9 @@ class Feed(DependencyProvider):
         self.container.spawn_managed_thread(self._catch_up_loop)
 
     def _fetch(self, source: str, after: int, limit: int) -> list[dict]:
-        config = {"AMQP_URI": self.settings.amqp_uri}
-        token = mint_token(self.settings.auth_secret, f"{self.container.service_name}.feed",
-                           ["system"], ttl_seconds=300)
-        with ClusterRpcProxy(config, timeout=10, context_data=bearer(token)) as rpc:
-            return getattr(rpc, source).notifications(after=after, limit=limit)
+        with notifications_fetcher(self.settings,
+                                   f"{self.container.service_name}.feed") as fetch:
+            return fetch(source, after, limit)
 
     def _catch_up_loop(self):
         while not self._stopping.is_set():

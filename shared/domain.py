@@ -31,6 +31,11 @@ ENVELOPE_FIELDS = ("originator_id", "originator_version", "timestamp", "originat
 _actor: contextvars.ContextVar[dict | None] = contextvars.ContextVar("seklik_actor", default=None)
 
 
+def utcnow() -> dt.datetime:
+    """When an event happens. The one clock of every event (tests may set another)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 class AnonymousChange(RuntimeError):
     """An event was triggered with no actor: a programming error, never a user error."""
 
@@ -140,7 +145,7 @@ class Aggregate(_Aggregate):
 
 def _chained(event_class, originator_id, version: int, prev_hash: str, kwargs: dict) -> dict:
     actor = current_actor()
-    timestamp = kwargs.pop("timestamp", None) or event_class.create_timestamp()
+    timestamp = kwargs.pop("timestamp", None) or utcnow()
     payload = {k: v for k, v in kwargs.items() if k not in ENVELOPE_FIELDS}
     digest = chain_hash(originator_id=originator_id, originator_version=version,
                         type=event_class.__name__, timestamp=timestamp, actor=actor,

@@ -96,7 +96,7 @@ class ContractsApplication(ServiceApplication):
         agreed = contract.agreed_price(order["product"])
         unit_price = min(standard["unit_price"], agreed) if agreed else standard["unit_price"]
         gross = unit_price * order["quantity"]
-        placed = Order(contract_id=contract.id, partner_id=contract.partner_id,
+        placed = Order.place(contract_id=contract.id, partner_id=contract.partner_id,
                        fiscal_year=contract.fiscal_year, activity_code=contract.activity_code,
                        media_type=standing.media_type, tier=tier, placed_on=today, **order)
         placed.apply_price(standard_version=standard["version"], unit=standard["unit"],

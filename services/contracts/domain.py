@@ -327,10 +327,15 @@ def check_agreed_prices(agreed: list[dict], standard: PriceStandard, on: dt.date
 class Order(Aggregate):
     """A media order: priced, reserved, proven, reviewed, paid (or cancelled, or expired)."""
 
+    @classmethod
+    def place(cls, *, media_type: str, publish_by: dt.date, **order) -> "Order":
+        due = publish_by + dt.timedelta(days=PROOF_DAYS[media_type])
+        return cls(media_type=media_type, publish_by=publish_by, proof_due=due, **order)
+
     @event("OrderPlaced")
     def __init__(self, contract_id: uuid.UUID, partner_id: uuid.UUID, fiscal_year: int,
                  activity_code: str, media_type: str, tier: str, product: str, quantity: int,
-                 title: str, publish_by: dt.date, placed_on: dt.date):
+                 title: str, publish_by: dt.date, proof_due: dt.date, placed_on: dt.date):
         self.contract_id = contract_id
         self.partner_id = partner_id
         self.fiscal_year = fiscal_year
@@ -341,15 +346,12 @@ class Order(Aggregate):
         self.quantity = quantity
         self.title = title
         self.publish_by = publish_by
+        self.proof_due = proof_due
         self.placed_on = placed_on
         self.status = "placed"
         self.price: dict | None = None
         self.proof: dict | None = None
         self.payment: dict | None = None
-
-    @property
-    def proof_due(self) -> dt.date:
-        return self.publish_by + dt.timedelta(days=PROOF_DAYS[self.media_type])
 
     @property
     def gross(self) -> int:

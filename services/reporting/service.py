@@ -1,31 +1,144 @@
-"""The reporting nameko service: the projector's entrypoints and the read-only queries."""
+"""Reporting runs as two services over one store of views:
+
+- `ReportingProjector` ("projector"): consumes every service's events through the kernel's
+  tracked consumer and updates the views with its position in one transaction;
+- `ReportingService` ("reporting"): the read-only queries of DOMAIN.md §4, each also `as_of`
+  a date. `auditor` and `system` may call every query.
+"""
 from nameko.rpc import rpc
 
-from services.reporting.application import ReportingApplication
+from services.reporting import schemas as s
+from services.reporting.application import SOURCES, ReportingApplication
 from shared.auth import READERS, allow
-from shared.consumer import Feed, tracked_events
+from shared.config import Settings
+from shared.consumer import Feed, notifications_fetcher, tracked_events
+from shared.schemas import load
 from shared.service import ApplicationProvider, EventSourcedService
 
+STAFF = ("admin", "verifier", "assessor", "finance")
+MONEY = ("admin", "finance", *READERS)
 
-class ReportingService(EventSourcedService):
-    name = "reporting"
+
+class ReportingProjector(EventSourcedService):
+    name = "projector"
     app = ApplicationProvider(ReportingApplication)
     partners_feed = Feed("partners", app_attr="app", handler="apply_envelope")
+    assessment_feed = Feed("assessment", app_attr="app", handler="apply_envelope")
+    contracts_feed = Feed("contracts", app_attr="app", handler="apply_envelope")
 
     @tracked_events("partners")
     def on_partners_event(self, envelope):
         self.partners_feed.receive(envelope)
 
+    @tracked_events("assessment")
+    def on_assessment_event(self, envelope):
+        self.assessment_feed.receive(envelope)
+
+    @tracked_events("contracts")
+    def on_contracts_event(self, envelope):
+        self.contracts_feed.receive(envelope)
+
     @rpc
-    @allow("admin", "verifier", "assessor", "finance", *READERS)
-    def partner_registry(self):
-        """Every partner known from the partners service's events: status and registration."""
-        return self.app.partner_registry()
+    @allow("admin", *READERS)
+    def feed_status(self):
+        """Per source, since this projector process started: last applied, latest heard of,
+        lag, deliveries applied and duplicates skipped."""
+        return [self.partners_feed.status(), self.assessment_feed.status(),
+                self.contracts_feed.status()]
+
+
+class ReportingService(EventSourcedService):
+    name = "reporting"
+    app = ApplicationProvider(ReportingApplication)
+
+    @rpc
+    @allow(*STAFF, *READERS)
+    def partner_registry(self, fiscal_year=None, as_of=None):
+        """Every partner with its status, press council, tier for the year, active years and
+        documents (valid count, invalid kinds), as the records stood at the end of `as_of`."""
+        return self.app.partner_registry(**load(s.RegistrySchema, {
+            "fiscal_year": fiscal_year, "as_of": as_of}))
+
+    @rpc
+    @allow(*STAFF, *READERS)
+    def tier_history(self, partner_id, as_of=None):
+        """Every score and tier change of a partner: who, when, why, old, new."""
+        args = load(s.PartnerHistorySchema, {"partner_id": partner_id, "as_of": as_of})
+        return self.app.tier_history(str(args["partner_id"]), args["as_of"])
+
+    @rpc
+    @allow(*MONEY)
+    def budget_realization(self, fiscal_year, as_of=None):
+        """Per activity: pagu, committed, paid, remaining, realisation %."""
+        return self.app.budget_realization(**load(s.YearAsOfSchema, {
+            "fiscal_year": fiscal_year, "as_of": as_of}))
+
+    @rpc
+    @allow(*MONEY)
+    def spending(self, fiscal_year, by="partner", as_of=None):
+        """Committed and paid per partner, media type or tier, with the share of the top 10%
+        of partners and the Gini coefficient across the year's active partners."""
+        return self.app.spending(**load(s.SpendingSchema, {
+            "fiscal_year": fiscal_year, "by": by, "as_of": as_of}))
+
+    @rpc
+    @allow(*MONEY)
+    def payment_ledger(self, fiscal_year, as_of=None):
+        """Every payment: SP2D, date, partner, gross, PPN, PPh 23, net."""
+        return self.app.payment_ledger(**load(s.YearAsOfSchema, {
+            "fiscal_year": fiscal_year, "as_of": as_of}))
+
+    @rpc
+    @allow(*MONEY)
+    def tax_summary(self, fiscal_year, as_of=None):
+        """Per partner: payments, gross, PPN, PPh 23 withheld, net."""
+        return self.app.tax_summary(**load(s.YearAsOfSchema, {
+            "fiscal_year": fiscal_year, "as_of": as_of}))
+
+    @rpc
+    @allow(*MONEY)
+    def outstanding_invoices(self, as_of=None, fiscal_year=None):
+        """Accepted proofs not yet paid, oldest first, with their age in days."""
+        return self.app.outstanding_invoices(**load(s.OutstandingSchema, {
+            "as_of": as_of, "fiscal_year": fiscal_year}))
+
+    @rpc
+    @allow(*MONEY)
+    def late_proofs(self, fiscal_year, as_of=None):
+        """Orders expired for want of a proof, and orders past due with none filed."""
+        return self.app.late_proofs(**load(s.YearAsOfSchema, {
+            "fiscal_year": fiscal_year, "as_of": as_of}))
+
+    @rpc
+    @allow(*STAFF, *READERS)
+    def outputs(self, fiscal_year, as_of=None):
+        """Per partner: orders, published on time, late, reach, rupiah per unit of reach."""
+        return self.app.outputs(**load(s.YearAsOfSchema, {
+            "fiscal_year": fiscal_year, "as_of": as_of}))
+
+    @rpc
+    @allow(*READERS)
+    def audit_trail(self, entity_id):
+        """Every event of one partner, contract or order (in every service), in order, with
+        its time, actor, payload and hash. For auditors and other systems only."""
+        return self.app.audit_trail(load(s.EntitySchema, {"entity_id": entity_id})[
+            "entity_id"].lower())
 
     @rpc
     @allow("admin", *READERS)
     def projection_status(self):
-        """Per source: last notification applied to the views, the latest one heard of, the
-        lag between them, and how many deliveries were applied or skipped as duplicates since
-        this process started."""
-        return [self.partners_feed.status()]
+        """Per source: the last notification applied to the views, the source's latest, and
+        the lag between them (at most 1,000 counted)."""
+        positions = self.app.positions()
+        rows = []
+        with notifications_fetcher(Settings.from_env(), "reporting.status", timeout=5) as fetch:
+            for source in SOURCES:
+                try:
+                    ahead = fetch(source, positions[source], 1000)
+                    latest = ahead[-1]["notification_id"] if ahead else positions[source]
+                    lag = len(ahead)
+                except Exception:  # the source is down: say so rather than guess
+                    latest, lag = None, None
+                rows.append({"source": source, "last_applied": positions[source],
+                             "latest": latest, "lag": lag})
+        return rows

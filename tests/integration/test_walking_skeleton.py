@@ -56,6 +56,7 @@ def test_an_event_saved_but_not_published_before_a_kill_is_published_after_resta
 
 def test_the_projector_applies_a_duplicate_delivery_once(cluster, partners_tap):
     cluster.start("partners")
+    cluster.start("projector")
     cluster.start("reporting")
     with cluster.rpc("admin") as rpc:
         rpc.partners.register_partner(company(1))
@@ -64,11 +65,10 @@ def test_the_projector_applies_a_duplicate_delivery_once(cluster, partners_tap):
         first = rpc.partners.notifications(after=0, limit=1)[0]
         partners_tap.publish(first)
         partners_tap.publish(first)
-        assert eventually(lambda: rpc.reporting.projection_status()[0]["duplicates_skipped"]
-                          >= 2)
+        assert eventually(lambda: rpc.projector.feed_status()[0]["duplicates_skipped"] >= 2)
         assert len(rpc.reporting.partner_registry()) == 2
         status = rpc.reporting.projection_status()[0]
-        assert status["last_applied"] == 4 and status["lag"] == 0
+        assert (status["source"], status["last_applied"], status["lag"]) == ("partners", 4, 0)
 
 
 def test_a_projector_started_late_catches_up_from_notifications(cluster):
@@ -76,7 +76,8 @@ def test_a_projector_started_late_catches_up_from_notifications(cluster):
     with cluster.rpc("admin") as rpc:
         for n in range(1, 4):
             rpc.partners.register_partner(company(n))
-    cluster.start("reporting")  # its queue did not exist when those events were published
+    cluster.start("projector")  # its queue did not exist when those events were published
+    cluster.start("reporting")
     with cluster.rpc("auditor") as rpc:
         assert eventually(lambda: len(rpc.reporting.partner_registry()) == 3)
 

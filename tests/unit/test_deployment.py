@@ -22,10 +22,15 @@ SOURCES = "\n".join(p.read_text() for folder in ("shared", "services", "seklik")
                     for p in (ROOT / folder).rglob("*.py"))
 
 
-def test_every_service_with_an_entrypoint_has_its_container():
-    folders = {p.parent.name for p in (ROOT / "services").glob("*/service.py")}
-    assert folders == set(SEKLIK_SERVICES)
-    assert set(service_commands()) == folders
+def test_every_service_class_has_its_container():
+    classes = set()
+    for path in (ROOT / "services").glob("*/service.py"):
+        module = importlib.import_module(f"services.{path.parent.name}.service")
+        classes |= {cls.name for cls in vars(module).values()
+                    if isinstance(cls, type) and cls.__module__ == module.__name__
+                    and getattr(cls, "name", None)}
+    assert classes == set(SEKLIK_SERVICES)
+    assert set(service_commands()) == classes
 
 
 @pytest.mark.parametrize("name", sorted(SEKLIK_SERVICES))

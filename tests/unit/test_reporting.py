@@ -1,0 +1,141 @@
+"""Audit-ready views from events alone (DOMAIN.md §4), checked against hand-computed figures.
+
+A small season: three online outlets (tier A PKP, tier B not PKP, tier C PKP) on one budget of
+Rp100,000,000. The event clock follows the scenario's dates, so views can be asked as of a day.
+"""
+import datetime as dt
+
+import pytest
+
+from services.reporting.application import ReportingApplication
+from shared.config import Settings
+from tests.world import (FINANCE, MEDIA, YEAR, accepted, clock, contract, order,  # noqa: F401
+                         proof, tiered_partner, world)
+
+
+@pytest.fixture
+def season(world):
+    c = world.contracts
+    a = tiered_partner(world, 1, "A", pkp=True)
+    b = tiered_partner(world, 2, "B", pkp=False)
+    lapsed = tiered_partner(world, 3, "C", pkp=True)
+    world.project()  # the projector keeps up part of the way, then catches up later
+    first = order(world, contract(world, a, "001/SPK/2026"), quantity=2)["order_id"]
+    second_contract = contract(world, b, "002/SPK/2026")
+    second = order(world, second_contract)["order_id"]
+    cancelled = order(world, second_contract)["order_id"]
+    c.cancel_order(cancelled, "agenda moved", actor=FINANCE)
+    late = order(world, contract(world, lapsed, "003/SPK/2026"))["order_id"]
+    accepted(world, first, dt.date(YEAR, 3, 9))
+    accepted(world, second, dt.date(YEAR, 3, 9))
+    world.project()
+    world.clock.today = dt.date(YEAR, 3, 13)
+    assert c.expire_overdue_orders() == [late]
+    world.clock.today = dt.date(YEAR, 3, 20)
+    c.record_payment(first, {"sp2d_number": "00031/SP2D/LS/2026",
+                             "paid_on": dt.date(YEAR, 3, 20)}, actor=FINANCE)
+    world.project()
+    world.ids = {"a": a, "b": b, "lapsed": lapsed, "first": first, "second": second,
+                 "late": late}
+    return world
+
+
+def test_budget_realisation_matches_the_hand_computed_figures(season):
+    (row,) = season.reporting.budget_realization(YEAR)
+    # committed: 5,000,000 (A) + 2,000,000 (B); the cancelled and the expired orders released
+    assert (row["pagu"], row["committed"], row["paid"], row["remaining"]) == (
+        100_000_000, 7_000_000, 5_000_000, 93_000_000)
+    assert row["realisation_pct"] == 5.0
+
+
+def test_taxes_and_the_payment_ledger_match_the_hand_computed_figures(season):
+    (paid,) = season.reporting.payment_ledger(YEAR)
+    # PKP: PPN 11% of 5,000,000 = 550,000; PPh 23 2% = 100,000; net 5,450,000
+    assert (paid["gross"], paid["ppn"], paid["pph23"], paid["net"]) == (
+        5_000_000, 550_000, 100_000, 5_450_000)
+    assert paid["sp2d_number"] == "00031/SP2D/LS/2026"
+    assert season.reporting.tax_summary(YEAR) == [{
+        "partner": "SumselNews1", "partner_id": season.ids["a"], "payments": 1,
+        "gross": 5_000_000, "ppn": 550_000, "pph23": 100_000, "net": 5_450_000}]
+
+
+def test_spending_fairness_matches_the_hand_computed_gini(season):
+    result = season.reporting.spending(YEAR, by="partner")
+    # committed per active partner: 5,000,000, 2,000,000 and 0 (its order expired)
+    # Gini = Σ|xi − xj| / (2 n² mean) = 20 / (2 · 9 · 7/3) = 0.4762; top 10% = 5/7
+    assert sorted(r["committed"] for r in result["rows"]) == [0, 2_000_000, 5_000_000]
+    assert (result["gini"], result["top10_share"], result["total"]) == (0.4762, 0.7143,
+                                                                        7_000_000)
+    by_tier = {r["tier"]: r["committed"] for r in season.reporting.spending(YEAR, "tier")["rows"]}
+    assert by_tier == {"A": 5_000_000, "B": 2_000_000, "C": 0}
+
+
+def test_outstanding_invoices_late_proofs_and_outputs(season):
+    (unpaid,) = season.reporting.outstanding_invoices(as_of=dt.date(YEAR, 3, 25))
+    assert (unpaid["order_id"], unpaid["accepted_on"], unpaid["age_days"]) == (
+        season.ids["second"], "2026-03-09", 16)
+    (late,) = season.reporting.late_proofs(YEAR, as_of=dt.date(YEAR, 3, 25))
+    assert (late["order_id"], late["status"], late["proof_due"]) == (
+        season.ids["late"], "expired", "2026-03-12")
+    outputs = {r["partner"]: r for r in season.reporting.outputs(YEAR)}
+    assert outputs["SumselNews1"]["reach"] == 12_000
+    assert outputs["SumselNews1"]["rupiah_per_reach"] == round(5_000_000 / 12_000, 2)
+    assert (outputs["SumselNews3"]["orders"], outputs["SumselNews3"]["late"]) == (1, 1)
+
+
+def test_as_of_a_date_before_the_payment_does_not_show_it(season):
+    before, on = dt.date(YEAR, 3, 19), dt.date(YEAR, 3, 20)
+    assert season.reporting.payment_ledger(YEAR, as_of=before) == []
+    assert season.reporting.budget_realization(YEAR, as_of=before)[0]["paid"] == 0
+    assert len(season.reporting.payment_ledger(YEAR, as_of=on)) == 1
+    assert [r["age_days"] for r in season.reporting.outstanding_invoices(as_of=before)] == [
+        10, 10]  # both accepted orders were still unpaid
+    assert season.reporting.late_proofs(YEAR, as_of=dt.date(YEAR, 3, 12)) == []
+
+
+def test_the_registry_as_of_a_date_shows_tiers_and_statuses_then(season):
+    rows = {r["brand_name"]: r for r in season.reporting.partner_registry(YEAR)}
+    assert {k: (v["status"], v["tier"]) for k, v in rows.items()} == {
+        "SumselNews1": ("active", "A"), "SumselNews2": ("active", "B"),
+        "SumselNews3": ("active", "C")}
+    assert rows["SumselNews1"]["documents_valid"] == 5
+    assert season.reporting.partner_registry(YEAR, as_of=dt.date(YEAR, 1, 1)) == []
+
+
+def test_an_envelope_delivered_twice_is_counted_once(season):
+    payment = next(e for e in season.contracts.notifications(0, 1000)
+                   if e["type"] == "PaymentRecorded")
+    consumer = season.feed(season.contracts, season.reporting, "apply_envelope")
+    assert consumer.receive(payment) == "duplicate"
+    assert season.reporting.budget_realization(YEAR)[0]["paid"] == 5_000_000
+
+
+def test_rebuild_equals_the_incrementally_built_views(season, tmp_path):
+    rebuilt = ReportingApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(
+        tmp_path / "rebuilt")}), clock=season.clock)
+    for source in (season.partners, season.assessment, season.contracts):
+        season.feed(source, rebuilt, "apply_envelope").catch_up()
+    live = season.reporting.dump()
+    assert sum(len(rows) for rows in live.values()) > 200
+    assert rebuilt.dump() == live
+    rebuilt.reset()
+    assert all(rows == [] for rows in rebuilt.dump().values())
+
+
+def test_the_audit_trail_follows_an_entity_across_services(season):
+    trail = season.reporting.audit_trail(season.ids["a"])
+    sources = {row["source"] for row in trail}
+    assert sources == {"partners", "assessment", "contracts"}  # its file, facts and standing
+    first = trail[0]
+    assert first["type"] == "PartnerRegistered" and first["actor"]["sub"] == "kominfo.ani"
+    order_trail = [r["type"] for r in season.reporting.audit_trail(season.ids["first"])]
+    assert order_trail == ["OrderPlaced", "PriceApplied", "ProofSubmitted", "ProofReviewed",
+                           "PaymentRecorded"]
+
+
+def test_tier_history_says_who_when_and_why(season):
+    history = season.reporting.tier_history(season.ids["a"])
+    tier = [r for r in history if r["kind"] == "tier"]
+    assert [(r["old"], r["new"]) for r in tier] == [(None, "A")]
+    manual = [r for r in history if r["kind"] == "score" and r["criterion"] == "traffic"]
+    assert manual[0]["actor"] == "penilai.citra" and manual[0]["new"] == 80
