@@ -1,7 +1,7 @@
 """python -m bench [--events N]: run the benchmarks and print their table."""
 import argparse
 
-from bench import relay
+from bench import rebuild, relay
 
 
 def main() -> None:
@@ -10,6 +10,8 @@ def main() -> None:
                         help="events in the outbox for the relay benchmark (default 10,000)")
     args = parser.parse_args()
     relay.main(args.events)
+    print()
+    rebuild.main(args.events)
 
 
 if __name__ == "__main__":

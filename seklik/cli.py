@@ -135,7 +135,7 @@ def cmd_rebuild(args, settings: Settings) -> int:
                 return page
 
             TrackedConsumer(source, views.tracked_position, views.apply_envelope,
-                            fetch_counted).catch_up()
+                            fetch_counted, apply_batch=views.apply_envelopes).catch_up()
             rates.append((source, bar.done, bar.close()))
     for source, done, rate in rates:
         print(f"{source}: {done:,} events replayed ({rate:,.0f} events/s)")

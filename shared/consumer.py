@@ -34,10 +34,11 @@ APPLY_ATTEMPTS = 5
 
 
 class TrackedConsumer:
-    def __init__(self, source: str, position, apply, fetch):
+    def __init__(self, source: str, position, apply, fetch, apply_batch=None):
         self.source = source
         self._position = position
         self._apply = apply
+        self._apply_batch = apply_batch  # optional: a page in one transaction (catch-up)
         self._fetch = fetch
         self._lock = threading.Lock()
         self.applied = 0
@@ -86,13 +87,26 @@ class TrackedConsumer:
             self.fetched += len(page)
             if page:
                 self.latest_seen = max(self.latest_seen, page[-1]["notification_id"])
-            for env in page:
-                if upto is not None and env["notification_id"] >= upto:
-                    return
-                self._apply_one(env)
-                after = env["notification_id"]
-            if len(page) < PAGE:
+            wanted = [env for env in page
+                      if upto is None or env["notification_id"] < upto]
+            if wanted and not self._applied_as_batch(wanted):
+                for env in wanted:
+                    self._apply_one(env)
+            if len(wanted) < len(page) or len(page) < PAGE:
                 return
+            after = page[-1]["notification_id"]
+
+    def _applied_as_batch(self, envelopes: list[dict]) -> bool:
+        """One transaction for a whole page, when the consumer offers it; on any collision
+        (a duplicate, a concurrent change) nothing of it stays and the page goes one by one."""
+        if self._apply_batch is None or len(envelopes) < 2:
+            return False
+        try:
+            self._apply_batch(envelopes)
+        except IntegrityError:
+            return False
+        self.applied += len(envelopes)
+        return True
 
     def _apply_one(self, envelope: dict) -> str:
         # IntegrityError means either "already applied" (the position is there) or "a command
@@ -155,10 +169,12 @@ class Feed(DependencyProvider):
     or whose last message was dropped, converges without waiting for the next event.
     """
 
-    def __init__(self, source: str, app_attr: str, handler: str):
+    def __init__(self, source: str, app_attr: str, handler: str,
+                 batch_handler: str | None = None):
         self.source = source
         self.app_attr = app_attr
         self.handler = handler
+        self.batch_handler = batch_handler
 
     def setup(self):
         self.settings = Settings.from_env()
@@ -173,7 +189,8 @@ class Feed(DependencyProvider):
         app = self._app()
         self.consumer = TrackedConsumer(
             self.source, position=app.tracked_position, apply=getattr(app, self.handler),
-            fetch=self._fetch)
+            fetch=self._fetch,
+            apply_batch=getattr(app, self.batch_handler) if self.batch_handler else None)
         self.container.spawn_managed_thread(self._catch_up_loop)
 
     def _fetch(self, source: str, after: int, limit: int) -> list[dict]:

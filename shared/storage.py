@@ -67,12 +67,19 @@ class _Cursor:
         return self._cursor.rowcount if self._pg else self._cursor.sqlite_cursor.rowcount
 
 
-def advance_tracking(cur: _Cursor, table: str, source: str, notification_id: int) -> None:
+def advance_tracking(cur: _Cursor, table: str, source: str, notification_id: int,
+                     first: int | None = None) -> None:
     """Record `source`'s position as `notification_id` in the caller's transaction.
 
-    Raises IntegrityError unless this moves the position forward: the change made in the same
-    transaction is then rolled back, so a duplicate delivery changes nothing.
+    Raises IntegrityError unless this moves the position forward (past `first`, for a batch
+    that starts there): the change made in the same transaction is then rolled back, so a
+    duplicate delivery changes nothing.
     """
+    if first is not None and first != notification_id:
+        cur.execute(f"SELECT notification_id FROM {table} WHERE source = ?", (source,))
+        row = cur.fetchone()
+        if row is not None and row[0] >= first:
+            raise IntegrityError(f"{source} notification {first} was applied already")
     cur.execute(f"INSERT INTO {table} AS t (source, notification_id) VALUES (?, ?)"
                 " ON CONFLICT (source) DO UPDATE SET notification_id = excluded.notification_id"
                 " WHERE t.notification_id < excluded.notification_id",

@@ -97,18 +97,28 @@ class ReportingApplication(ServiceApplication):
         return rows[0][0] if rows else 0
 
     def apply_envelope(self, envelope: dict) -> None:
-        project = self.projections.get(envelope["source"], {}).get(envelope["type"])
+        self.apply_envelopes([envelope])
+
+    def apply_envelopes(self, envelopes: list[dict]) -> None:
+        """Apply consecutive envelopes of one source, in order, in one transaction (all or
+        none): the position moves once, to the last of them, and only forward."""
         with self.sql.transaction() as cur:
-            advance_tracking(cur, self.tracking, envelope["source"],
-                             envelope["notification_id"])
-            cur.execute(f"INSERT INTO {self.t['audit_events']} VALUES (?,?,?,?,?,?,?,?,?,?)", (
-                envelope["source"], envelope["notification_id"], envelope["originator_id"],
-                envelope["originator_version"], envelope["type"], envelope["timestamp"],
-                json.dumps(envelope["actor"], sort_keys=True),
-                json.dumps(envelope["payload"], sort_keys=True), envelope["prev_hash"],
-                envelope["hash"]))
-            if project is not None:
-                project(cur, envelope, envelope["payload"])
+            advance_tracking(cur, self.tracking, envelopes[0]["source"],
+                             envelopes[-1]["notification_id"],
+                             first=envelopes[0]["notification_id"])
+            for envelope in envelopes:
+                self._apply(cur, envelope)
+
+    def _apply(self, cur, envelope: dict) -> None:
+        project = self.projections.get(envelope["source"], {}).get(envelope["type"])
+        cur.execute(f"INSERT INTO {self.t['audit_events']} VALUES (?,?,?,?,?,?,?,?,?,?)", (
+            envelope["source"], envelope["notification_id"], envelope["originator_id"],
+            envelope["originator_version"], envelope["type"], envelope["timestamp"],
+            json.dumps(envelope["actor"], sort_keys=True),
+            json.dumps(envelope["payload"], sort_keys=True), envelope["prev_hash"],
+            envelope["hash"]))
+        if project is not None:
+            project(cur, envelope, envelope["payload"])
 
     def reset(self) -> None:
         """Empty every view and forget every position (the start of a rebuild)."""

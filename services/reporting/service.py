@@ -22,9 +22,9 @@ MONEY = ("admin", "finance", *READERS)
 class ReportingProjector(EventSourcedService):
     name = "projector"
     app = ApplicationProvider(ReportingApplication)
-    partners_feed = Feed("partners", app_attr="app", handler="apply_envelope")
-    assessment_feed = Feed("assessment", app_attr="app", handler="apply_envelope")
-    contracts_feed = Feed("contracts", app_attr="app", handler="apply_envelope")
+    partners_feed = Feed("partners", "app", "apply_envelope", "apply_envelopes")
+    assessment_feed = Feed("assessment", "app", "apply_envelope", "apply_envelopes")
+    contracts_feed = Feed("contracts", "app", "apply_envelope", "apply_envelopes")
 
     @tracked_events("partners")
     def on_partners_event(self, envelope):

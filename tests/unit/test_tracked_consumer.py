@@ -113,3 +113,27 @@ def test_the_registry_follows_a_partner_through_its_lifecycle(partners, reportin
     partners.deregister_partner(pid, "closed down", actor=admin)
     consumer.catch_up()
     assert reporting.partner_registry()[0]["status"] == "deregistered"
+
+
+def test_a_catch_up_page_applied_in_one_transaction_equals_one_by_one(partners, reporting,
+                                                                       tmp_path):
+    from eventsourcing.persistence import IntegrityError
+
+    for n in range(1, 6):
+        register(partners, n)
+    one_by_one = ReportingApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path /
+                                                                                "one")}))
+    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
+    batched = TrackedConsumer("partners", reporting.tracked_position, reporting.apply_envelope,
+                              fetch, apply_batch=reporting.apply_envelopes)
+    assert batched.catch_up() == 10
+    TrackedConsumer("partners", one_by_one.tracked_position, one_by_one.apply_envelope,
+                    fetch).catch_up()
+    assert reporting.dump() == one_by_one.dump()
+
+    register(partners, 6)
+    envelopes = partners.notifications(8, 10)  # 9..12: overlaps what is applied
+    with pytest.raises(IntegrityError):
+        reporting.apply_envelopes(envelopes)
+    assert reporting.tracked_position("partners") == 10
+    assert batched.catch_up() == 2
