@@ -6,6 +6,7 @@
   seklik ping SERVICE             exit 0 when SERVICE answers RPC (compose healthcheck)
   seklik report NAME --year Y [--as-of DATE] [--format table|csv|json] [--lang en|id]
   seklik reporting rebuild        empty the views and replay every source (projector stopped)
+  seklik audit verify [--digest FILE] | digest | replay --as-of DATE --out DIR | trail ID
 
 Calls carry the token in --token or SEKLIK_TOKEN; without one, a local token is minted with
 SEKLIK_AUTH_SECRET (development only).
@@ -13,6 +14,8 @@ SEKLIK_AUTH_SECRET (development only).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import os
 import socket
 import sys
@@ -24,7 +27,7 @@ from urllib.parse import urlparse
 
 from shared.auth import ROLES, bearer, mint_token
 from shared.config import Settings
-from seklik import cluster, demo, reports
+from seklik import audit, cluster, demo, reports
 from seklik.progress import Progress
 from seklik.tables import render
 
@@ -177,6 +180,100 @@ def cmd_up(args, settings: Settings) -> int:
             cluster.terminate(proc)
 
 
+def event_sourced_services(only=None) -> list[str]:
+    return [s for s in cluster.service_commands() if not only or s in only]
+
+
+def cmd_audit_verify(args, settings: Settings) -> int:
+    kept = json.loads(Path(args.digest).read_text())["services"] if args.digest else {}
+    broken = 0
+    with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token,
+                   timeout=60) as rpc:
+        for service in event_sourced_services(args.service):
+            remote = getattr(rpc, service)
+            bar = Progress(service, None, force=args.progress)
+            report = audit.verify_service(
+                service, audit.pages(lambda a, n: remote.notifications(after=a, limit=n)),
+                audit.pages(lambda a, n: remote.checkpoints(after=a, limit=n)),
+                kept.get(service), bar)
+            rate = bar.close()
+            if report["findings"]:
+                broken += 1
+                print(f"BROKEN {audit.describe(report['findings'][0])}")
+                if len(report["findings"]) > 1:
+                    print(f"       ({len(report['findings']) - 1} more finding(s) after it)")
+            else:
+                print(f"ok     {service}: {report['events']:,} events, chains and "
+                      f"{report['journaled']:,} checkpoints verified"
+                      + (", kept digest proven" if service in kept else "")
+                      + f" ({rate:,.0f} events/s)")
+    return 1 if broken else 0
+
+
+def cmd_audit_digest(args, settings: Settings) -> int:
+    with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token) as rpc:
+        services = {service: getattr(rpc, service).digest()
+                    for service in event_sourced_services(args.service)}
+    print(json.dumps({"regency": settings.regency, "generated_at": dt.datetime.now(
+        dt.timezone.utc).isoformat(), "services": services}, indent=2))
+    return 0
+
+
+def cmd_audit_trail(args, settings: Settings) -> int:
+    with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token) as rpc:
+        rows = audit.trail_rows(args.entity_id, rpc.reporting.audit_trail(args.entity_id))
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            row["payload"] = json.dumps(row["payload"], ensure_ascii=False)[:80]
+        print(reports.format_rows(rows, ["timestamp", "source", "type", "actor", "payload",
+                                         "hash", "verified"], args.format, "en"))
+    return 0 if all(r["verified"] for r in rows) else 1
+
+
+def cmd_audit_replay(args, settings: Settings) -> int:
+    from services.reporting.application import SOURCES, ReportingApplication
+    from services.reporting.domain import day_end
+
+    as_of = dt.date.fromisoformat(args.as_of)
+    out = Path(args.out)
+    store = Path(args.store or tempfile.mkdtemp(prefix="seklik-replay-"))
+    views = ReportingApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(store)}))
+    views.reset()
+    end, manifest = day_end(as_of), {}
+    with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token,
+                   timeout=60) as rpc:
+        for source in SOURCES:
+            remote = getattr(rpc, source)
+            bar = Progress(source, None, force=args.progress)
+            root, last, replayed, batch = audit.GENESIS, 0, 0, []
+            for env in audit.pages(lambda a, n: remote.notifications(after=a, limit=n)):
+                root, last = audit.extend_root(root, env["notification_id"], env["hash"]), \
+                    env["notification_id"]
+                if env["timestamp"] and env["timestamp"] < end:
+                    batch.append(env)
+                if len(batch) >= 500:
+                    views.apply_envelopes(batch)
+                    replayed, batch = replayed + len(batch), []
+                bar.advance(1)
+            if batch:
+                views.apply_envelopes(batch)
+                replayed += len(batch)
+            bar.close()
+            manifest[source] = {"last_notification_id": last, "root_hash": root,
+                                "replayed": replayed}
+    counts = audit.export_views(views, args.year or as_of.year, as_of, out)
+    (out / "manifest.json").write_text(json.dumps({
+        "regency": settings.regency, "as_of": as_of.isoformat(),
+        "fiscal_year": args.year or as_of.year,
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "built_from": manifest, "views": counts}, indent=2))
+    print(f"{len(counts)} views as of {as_of} written to {out} (store {store}); manifest.json "
+          "names the roots they were built from")
+    return 0
+
+
 def _reachable(amqp_uri: str) -> bool:
     url = urlparse(amqp_uri)
     try:
@@ -231,6 +328,31 @@ def main(argv=None) -> int:
                          "stderr is not a terminal")
     rebuild.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
     rebuild.set_defaults(run=cmd_rebuild)
+
+    audit_parser = sub.add_parser("audit", help="what an auditor runs")
+    audit_sub = audit_parser.add_subparsers(dest="action", required=True)
+    verify = audit_sub.add_parser("verify", help="check every hash chain and checkpoint")
+    verify.add_argument("--digest", help="a digest kept earlier (seklik audit digest)")
+    verify.add_argument("--progress", action="store_true")
+    verify.set_defaults(run=cmd_audit_verify)
+    digest = audit_sub.add_parser("digest", help="print a digest to keep outside the system")
+    digest.set_defaults(run=cmd_audit_digest)
+    replay = audit_sub.add_parser("replay", help="rebuild every view as of a date elsewhere")
+    replay.add_argument("--as-of", dest="as_of", required=True, help="YYYY-MM-DD")
+    replay.add_argument("--out", required=True, help="folder for the CSV and JSON exports")
+    replay.add_argument("--year", type=int, help="fiscal year (default: the as-of year)")
+    replay.add_argument("--store", help="folder of the replay's own store (default: temp)")
+    replay.add_argument("--progress", action="store_true")
+    replay.set_defaults(run=cmd_audit_replay)
+    trail = audit_sub.add_parser("trail", help="every event of one partner, contract or order")
+    trail.add_argument("entity_id")
+    trail.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    trail.set_defaults(run=cmd_audit_trail)
+    for command in (verify, digest, replay, trail):
+        command.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
+    for command in (verify, digest):
+        command.add_argument("--service", action="append", help="only this service "
+                             "(repeatable; default: every service)")
 
     args = parser.parse_args(argv)
     return args.run(args, Settings.from_env())

@@ -101,10 +101,12 @@ class ServiceApplication(Application):
         self._clock = clock
         super().__init__(env={**self.settings.store_env(self.name), **(env or {})})
         self.sql = SqlStore(self.recorder.datastore)
+        self.journal = self.sql.table("journal")
         self.sql.execute(
-            f"CREATE TABLE IF NOT EXISTS {self.sql.table('checkpoints')} ("
-            " notification_id BIGINT PRIMARY KEY, root_hash TEXT NOT NULL,"
-            " recorded_at TEXT NOT NULL)")
+            f"CREATE TABLE IF NOT EXISTS {self.journal} ("
+            " notification_id BIGINT PRIMARY KEY, originator_id TEXT NOT NULL,"
+            " originator_version BIGINT NOT NULL, event_hash TEXT NOT NULL,"
+            " root_hash TEXT NOT NULL, recorded_at TEXT NOT NULL)")
         self._after_save: list[Callable[[], None]] = []
 
     def today(self) -> dt.date:
@@ -196,7 +198,16 @@ class ServiceApplication(Application):
         return [self.envelope(n) for n in page]
 
     def envelope(self, notification) -> dict:
-        evt = self.mapper.to_domain_event(notification)
+        try:
+            evt = self.mapper.to_domain_event(notification)
+        except Exception as exc:  # a stored event that no longer decodes: changed at rest
+            return {"source": self.name, "notification_id": notification.id,
+                    "originator_id": str(notification.originator_id),
+                    "originator_version": notification.originator_version,
+                    "type": notification.topic.rsplit(".", 1)[-1], "timestamp": None,
+                    "actor": {}, "payload": {}, "prev_hash": None, "hash": None,
+                    "schema_version": None,
+                    "undecodable": f"{type(exc).__name__}: {exc}"[:300]}
         return {
             "source": self.name,
             "notification_id": notification.id,
@@ -214,36 +225,59 @@ class ServiceApplication(Application):
     def max_notification_id(self) -> int:
         return self.recorder.max_notification_id() or 0
 
-    # Checkpoints -------------------------------------------------------------------------
+    # The journal of checkpoints --------------------------------------------------------
 
-    def digest(self) -> dict:
-        """Extend the checkpoint chain over the log to its end; record and return the head.
+    def extend_journal(self, envelopes: list[dict] | None = None) -> dict:
+        """Record a checkpoint for every notification not yet in the journal; the head.
 
-        root(n) = SHA-256(root(n-1) ":" notification_id ":" event hash), from GENESIS: a kept
-        digest proves that no notification up to it was changed, reordered or deleted.
+        Each row keeps a notification's id, aggregate, version and event hash, and the root
+        root(n) = SHA-256(root(n-1) ":" notification_id ":" event hash), from GENESIS. The relay
+        records what it publishes (`envelopes`, when they follow the head); `digest` records
+        the rest on demand. A kept root proves that nothing up to it was changed, reordered or
+        deleted; the rows tell an auditor where a change happened.
         """
-        table = self.sql.table("checkpoints")
-        row = self.sql.query(f"SELECT notification_id, root_hash, recorded_at FROM {table}"
-                             " ORDER BY notification_id DESC LIMIT 1")
-        last_id, root, recorded_at = row[0] if row else (0, GENESIS, None)
-        advanced = False
+        last_id, root, recorded_at = self._journal_head()
+        if envelopes and envelopes[0]["notification_id"] != last_id + 1:
+            envelopes = None  # not the next ones: read them from the log instead
+        now = dt.datetime.now(dt.timezone.utc).isoformat()
         while True:
-            page = self.notifications(last_id, MAX_PAGE)
+            page = envelopes or self.notifications(last_id, MAX_PAGE)
+            envelopes = None
             if not page:
                 break
+            rows = []
             for env in page:
                 root = extend_root(root, env["notification_id"], env["hash"])
-                last_id = env["notification_id"]
-            advanced = True
-        if advanced:
-            recorded_at = dt.datetime.now(dt.timezone.utc).isoformat()
-            try:
-                self.sql.execute(f"INSERT INTO {table} VALUES (?, ?, ?)",
-                                 (last_id, root, recorded_at))
-            except IntegrityError:
-                pass  # another replica recorded the same checkpoint: same id, same root
+                rows.append((env["notification_id"], env["originator_id"],
+                             env["originator_version"], env["hash"], root, now))
+            with self.sql.transaction() as cur:
+                for row in rows:  # another replica may record the same rows: same values
+                    cur.execute(f"INSERT INTO {self.journal} VALUES (?, ?, ?, ?, ?, ?)"
+                                " ON CONFLICT (notification_id) DO NOTHING", row)
+            last_id, recorded_at = page[-1]["notification_id"], now
+            if len(page) < MAX_PAGE:
+                break
         return {"service": self.name, "last_notification_id": last_id, "root_hash": root,
                 "recorded_at": recorded_at}
+
+    def _journal_head(self) -> tuple[int, str, str | None]:
+        row = self.sql.query(f"SELECT notification_id, root_hash, recorded_at FROM "
+                             f"{self.journal} ORDER BY notification_id DESC LIMIT 1")
+        return row[0] if row else (0, GENESIS, None)
+
+    def digest(self) -> dict:
+        """The journal extended to the end of the log, and its head: what an auditor keeps."""
+        return self.extend_journal()
+
+    def checkpoints(self, after: int, limit: int) -> list[dict]:
+        """Journal rows with notification_id > after, in order, at most `limit` (≤ 1000)."""
+        rows = self.sql.query(
+            f"SELECT notification_id, originator_id, originator_version, event_hash,"
+            f" root_hash, recorded_at FROM {self.journal} WHERE notification_id > ?"
+            f" ORDER BY notification_id LIMIT ?", (int(after), max(0, min(limit, MAX_PAGE))))
+        keys = ("notification_id", "originator_id", "originator_version", "hash", "root_hash",
+                "recorded_at")
+        return [dict(zip(keys, row)) for row in rows]
 
 
 def extend_root(root: str, notification_id: int, event_hash: str) -> str:

@@ -154,28 +154,39 @@ def _chained(event_class, originator_id, version: int, prev_hash: str, kwargs: d
             "hash": digest}
 
 
-def verify_chain(envelopes) -> list[dict]:
-    """Check the hash chain of every aggregate in `envelopes` (in notification order).
+class ChainVerifier:
+    """Checks each aggregate's hash chain, one envelope at a time, in notification order."""
 
-    Returns one finding per broken link: {originator_id, originator_version, problem}.
-    """
-    heads: dict[str, tuple[int, str]] = {}
-    findings = []
-    for env in envelopes:
+    def __init__(self):
+        self.heads: dict[str, tuple[int, str]] = {}
+
+    def check(self, env: dict) -> list[dict]:
         oid, version = env["originator_id"], env["originator_version"]
-        expected_version, expected_prev = heads.get(oid, (1, GENESIS))
+        where = {"notification_id": env.get("notification_id"), "originator_id": oid,
+                 "originator_version": version}
+        if env.get("undecodable"):
+            return [{**where, "problem": f"the stored event cannot be read any more "
+                                         f"({env['undecodable']}): it was changed at rest"}]
+        findings = []
+        expected_version, expected_prev = self.heads.get(oid, (1, GENESIS))
         if version != expected_version:
-            findings.append({"originator_id": oid, "originator_version": version,
-                             "problem": f"version {version} follows {expected_version - 1}"})
+            findings.append({**where, "problem": f"version {version} follows version "
+                                                 f"{expected_version - 1} of its aggregate"})
         if env["prev_hash"] != expected_prev:
-            findings.append({"originator_id": oid, "originator_version": version,
-                             "problem": "prev_hash does not match the previous event's hash"})
+            findings.append({**where, "problem": "prev_hash does not match the hash of the "
+                                                 "aggregate's previous event"})
         recomputed = chain_hash(originator_id=oid, originator_version=version,
                                 type=env["type"], timestamp=env["timestamp"], actor=env["actor"],
                                 payload=env["payload"], prev_hash=env["prev_hash"])
         if recomputed != env["hash"]:
-            findings.append({"originator_id": oid, "originator_version": version,
-                             "problem": f"hash {env['hash'][:12]}… recomputes as "
-                                        f"{recomputed[:12]}…: the event was changed"})
-        heads[oid] = (version + 1, env["hash"])
-    return findings
+            findings.append({**where, "problem": f"hash {env['hash'][:12]}… recomputes as "
+                                                 f"{recomputed[:12]}…: the event was changed"})
+        self.heads[oid] = (version + 1, env["hash"])
+        return findings
+
+
+def verify_chain(envelopes) -> list[dict]:
+    """Every broken link of the aggregates' hash chains in `envelopes` (notification order):
+    [{notification_id, originator_id, originator_version, problem}]."""
+    verifier = ChainVerifier()
+    return [finding for env in envelopes for finding in verifier.check(env)]

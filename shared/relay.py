@@ -140,6 +140,7 @@ class OutboxRelay:
         if not envelopes:
             return 0
         self.publisher.publish(envelopes)
+        self.app.extend_journal(envelopes)  # a checkpoint for each event published
         with self.sql.transaction() as cur:
             cur.execute(f"UPDATE {self.table} SET position = ? WHERE name = ? AND holder = ?"
                         " AND position < ?",

@@ -79,14 +79,17 @@ class EventSourcedService:
         type, timestamp (UTC), actor {sub, roles}, payload, prev_hash, hash, schema_version.
         Consumers use it to fill gaps; auditors read the whole history with it.
         """
-        errors = {}
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-            errors["after"] = ["must be an integer notification id, 0 or more"]
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
-            errors["limit"] = ["must be an integer from 1 to 1000"]
-        if errors:
-            raise ValidationFailed.from_messages(errors)
+        check_page(after, limit)
         return self.app.notifications(after, limit)
+
+    @rpc
+    @allow("admin", *READERS)
+    def checkpoints(self, after=0, limit=100):
+        """The service's journal of checkpoints after notification `after` (at most `limit`,
+        ≤ 1000): notification_id, originator_id, originator_version, hash, root_hash,
+        recorded_at. `seklik audit verify` compares it with the log."""
+        check_page(after, limit)
+        return self.app.checkpoints(after, limit)
 
     @rpc
     @allow("admin", *READERS)
@@ -95,3 +98,13 @@ class EventSourcedService:
         recorded_at}. Keep it outside the system; a later audit proves nothing up to it changed.
         """
         return self.app.digest()
+
+
+def check_page(after, limit) -> None:
+    errors = {}
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        errors["after"] = ["must be an integer notification id, 0 or more"]
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
+        errors["limit"] = ["must be an integer from 1 to 1000"]
+    if errors:
+        raise ValidationFailed.from_messages(errors)

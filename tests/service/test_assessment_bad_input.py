@@ -30,6 +30,7 @@ CASES = [
     ("get_tier", dict(fiscal_year=1999, partner_id=PID), "fiscal_year"),
     ("get_rubric", dict(fiscal_year="last"), "fiscal_year"),
     ("notifications", dict(after=0, limit=0), "limit"),
+    ("checkpoints", dict(after=0, limit="all"), "limit"),
 ]
 
 

@@ -46,6 +46,7 @@ CASES = [
     ("budget_status", dict(fiscal_year="2026"), "fiscal_year"),
     ("get_price_standard", dict(fiscal_year=None), "fiscal_year"),
     ("notifications", dict(after=0, limit=1001), "limit"),
+    ("checkpoints", dict(after=0, limit="all"), "limit"),
 ]
 NO_INPUT = {"expire_overdue_orders", "digest"}
 
@@ -58,7 +59,8 @@ def app(sqlite_settings):
 @pytest.mark.parametrize("method,arguments,field", CASES,
                          ids=[f"{m}-{f}-{i}" for i, (m, _, f) in enumerate(CASES)])
 def test_bad_input_names_the_field_and_records_nothing(app, method, arguments, field):
-    check_refused(ContractsService, app, "finance" if method != "notifications" else "auditor",
+    check_refused(ContractsService, app, "auditor" if method in ("notifications", "checkpoints")
+                  else "finance",
                   method, arguments, field)
 
 

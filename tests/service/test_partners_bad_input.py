@@ -50,6 +50,7 @@ CASES = [
     ("list_partners", dict(media_type="magazine"), "media_type"),
     ("get_requirement_policy", dict(fiscal_year=1999), "fiscal_year"),
     ("notifications", dict(after=-1, limit=10), "after"),
+    ("checkpoints", dict(after=0, limit="all"), "limit"),
 ]
 
 
