@@ -50,6 +50,13 @@ def cmd_token(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_keygen(args, settings: Settings) -> int:
+    from eventsourcing.cryptography import AESCipher
+
+    print(AESCipher.create_key(32))
+    return 0
+
+
 def cmd_ping(args, settings: Settings) -> int:
     try:
         with rpc_proxy(settings, "system", sub="healthcheck", timeout=10) as rpc:
@@ -303,6 +310,9 @@ def main(argv=None) -> int:
     token.add_argument("--partner-id", help="for a media company's own users")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
     token.set_defaults(run=cmd_token)
+
+    sub.add_parser("keygen", help="print a new CIPHER_KEY (AES-256, base64)").set_defaults(
+        run=cmd_keygen)
 
     ping = sub.add_parser("ping", help="exit 0 when a service answers RPC")
     ping.add_argument("service")

@@ -63,6 +63,14 @@ class Caller:
     def has(self, role: str) -> bool:
         return role in (self.claims or {}).get("roles", [])
 
+    def may_see_personal_data(self, partner_id=None) -> bool:
+        """Roles that need NPWP, NIK and account numbers, and a company for its own file."""
+        from shared.personal import NEEDS_PERSONAL_DATA
+
+        roles = set(self.actor["roles"])
+        own = "media" in roles and self.actor.get("partner_id") == str(partner_id)
+        return bool(roles & set(NEEDS_PERSONAL_DATA)) or own
+
     def check_own(self, partner_id) -> None:
         """A media company's user acts only on its own file (the token's partner_id)."""
         if set(self.actor["roles"]) <= {"media"} and self.actor.get("partner_id") != str(

@@ -23,6 +23,8 @@ VARIABLES = {
     "SEKLIK_CATCHUP_INTERVAL": "seconds between two catch-up reads of a consumer's sources",
     "SEKLIK_EXPIRY_INTERVAL": "seconds between two scheduled checks for overdue proofs",
     "SEKLIK_TOKEN": "the token the seklik command line sends (else it mints a local one)",
+    "CIPHER_KEY": "AES key (base64, `seklik keygen`): personal data encrypted at rest",
+    "CIPHER_TOPIC": "the cipher (default eventsourcing.cryptography:AESCipher)",
     "POSTGRES_HOST": "PostgreSQL host; setting it switches every store to PostgreSQL",
     "POSTGRES_PORT": "PostgreSQL port (default 5432)",
     "POSTGRES_DBNAME": "PostgreSQL database (default seklik)",
@@ -44,6 +46,7 @@ class Settings:
     expiry_interval: float
     postgres: dict | None
     schema_prefix: str
+    cipher: dict | None
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -68,18 +71,24 @@ class Settings:
             expiry_interval=float(env.get("SEKLIK_EXPIRY_INTERVAL", "3600")),
             postgres=postgres,
             schema_prefix=env.get("POSTGRES_SCHEMA_PREFIX", "seklik_"),
+            cipher={"CIPHER_KEY": env["CIPHER_KEY"], "CIPHER_TOPIC": env.get(
+                "CIPHER_TOPIC", "eventsourcing.cryptography:AESCipher")}
+            if env.get("CIPHER_KEY") else None,
         )
 
     def store_env(self, service: str) -> dict[str, str]:
-        """The eventsourcing settings of one service's own store."""
+        """The eventsourcing settings of one service's own store (encrypted with CIPHER_KEY)."""
+        # Set explicitly, so that a CIPHER_KEY in the process environment without our
+        # Settings (a test, a script) never half-applies.
+        cipher = self.cipher or {"CIPHER_KEY": "", "CIPHER_TOPIC": ""}
         if self.postgres:
             schema = f"{self.schema_prefix}{service}"
             ensure_schema(self.postgres, schema)
             return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
-                    "POSTGRES_SCHEMA": schema, **self.postgres}
+                    "POSTGRES_SCHEMA": schema, **self.postgres, **cipher}
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.data_dir / f"{service}.sqlite")}
+                "SQLITE_DBNAME": str(self.data_dir / f"{service}.sqlite"), **cipher}
 
 
 def ensure_schema(postgres: dict, schema: str) -> None:

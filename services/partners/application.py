@@ -24,8 +24,9 @@ class PartnersApplication(ServiceApplication):
         claim_id = NpwpClaim.create_id(identity["npwp"])
         if claim_id in self.repository:
             holder = self.repository.get(claim_id).partner_id
-            raise Conflict(f"NPWP {identity['npwp']} is already registered to partner {holder}; "
-                           "one company per NPWP", code="npwp_taken",
+            # The number stays out of the message (messages reach logs); details carry it back.
+            raise Conflict(f"this NPWP is already registered to partner {holder}; one company "
+                           "per NPWP", code="npwp_taken",
                            details={"npwp": identity["npwp"], "partner_id": str(holder)})
         partner = Partner.register(today=self.today(), **identity)
         claim = NpwpClaim(npwp=identity["npwp"], partner_id=partner.id)

@@ -153,7 +153,7 @@ class Partner(Aggregate):
                        certificate_no: str | None) -> None:
         self.check_not_deregistered("add a journalist")
         if nik in self.journalists:
-            raise Conflict(f"journalist {nik} is already listed with this company",
+            raise Conflict(f"journalist {name} is already listed with this company",
                            code="journalist_already_listed")
         if role == "chief_editor" and self.chief_editor():
             raise RuleViolated(
@@ -172,7 +172,7 @@ class Partner(Aggregate):
 
     def remove_journalist(self, nik: str, reason: str) -> None:
         if nik not in self.journalists:
-            raise NotFound(f"journalist {nik} is not listed with this company")
+            raise NotFound("no journalist with that NIK is listed with this company")
         self._journalist_removed(nik, self.journalists[nik]["role"], reason)
 
     @event("JournalistRemoved")
@@ -310,7 +310,7 @@ class NikClaim(Aggregate):
 
     def check_free_for(self, partner_id: uuid.UUID) -> None:
         if self.partner_id is not None and self.partner_id != partner_id:
-            raise Conflict(f"journalist {self.nik} is listed with partner {self.partner_id}; a "
+            raise Conflict(f"this journalist is listed with partner {self.partner_id}; a "
                            "journalist may be listed with one company only",
                            code="journalist_listed_elsewhere",
                            details={"partner_id": str(self.partner_id)})

@@ -9,6 +9,7 @@ from nameko.rpc import rpc
 from services.partners import schemas as s
 from services.partners.application import PartnersApplication
 from shared.auth import READERS, allow
+from shared.personal import masked
 from shared.schemas import load
 from shared.service import ApplicationProvider, EventSourcedService
 
@@ -156,10 +157,12 @@ class PartnersService(EventSourcedService):
     def get_partner(self, partner_id):
         """The whole file: identity, status, documents with their validity today, superseded
         documents, press council, journalists, rejection and objection. A `media` caller may
-        read only its own file."""
+        read only its own file. NPWP, NIK and account numbers are masked for the roles that do
+        not need them (assessor, system)."""
         args = load(s.PartnerIdSchema, {"partner_id": partner_id})
         self.auth.check_own(args["partner_id"])
-        return self.app.get_partner(args["partner_id"])
+        file = self.app.get_partner(args["partner_id"])
+        return file if self.auth.may_see_personal_data(args["partner_id"]) else masked(file)
 
     @rpc
     @allow(*STAFF, *READERS)

@@ -12,6 +12,7 @@ from services.reporting.application import SOURCES, ReportingApplication
 from shared.auth import READERS, allow
 from shared.config import Settings
 from shared.consumer import Feed, notifications_fetcher, tracked_events
+from shared.personal import masked
 from shared.schemas import load
 from shared.service import ApplicationProvider, EventSourcedService
 
@@ -121,8 +122,9 @@ class ReportingService(EventSourcedService):
     def audit_trail(self, entity_id):
         """Every event of one partner, contract or order (in every service), in order, with
         its time, actor, payload and hash. For auditors and other systems only."""
-        return self.app.audit_trail(load(s.EntitySchema, {"entity_id": entity_id})[
+        trail = self.app.audit_trail(load(s.EntitySchema, {"entity_id": entity_id})[
             "entity_id"].lower())
+        return trail if self.auth.may_see_personal_data() else masked(trail)
 
     @rpc
     @allow("admin", *READERS)
