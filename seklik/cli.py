@@ -50,6 +50,13 @@ def cmd_token(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_broker_definitions(args, settings: Settings) -> int:
+    from seklik import broker
+
+    print(json.dumps(broker.definitions(broker.passwords_from_env(), args.vhost), indent=2))
+    return 0
+
+
 def cmd_keygen(args, settings: Settings) -> int:
     from eventsourcing.cryptography import AESCipher
 
@@ -313,6 +320,11 @@ def main(argv=None) -> int:
 
     sub.add_parser("keygen", help="print a new CIPHER_KEY (AES-256, base64)").set_defaults(
         run=cmd_keygen)
+
+    definitions = sub.add_parser("broker-definitions", help="RabbitMQ users and permissions, "
+                                 "one user per service (passwords from RABBITMQ_*_PASSWORD)")
+    definitions.add_argument("--vhost", default="/")
+    definitions.set_defaults(run=cmd_broker_definitions)
 
     ping = sub.add_parser("ping", help="exit 0 when a service answers RPC")
     ping.add_argument("service")

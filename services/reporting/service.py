@@ -5,6 +5,7 @@
 - `ReportingService` ("reporting"): the read-only queries of DOMAIN.md §4, each also `as_of`
   a date. `auditor` and `system` may call every query.
 """
+import eventlet
 from nameko.rpc import rpc
 
 from services.reporting import schemas as s
@@ -132,15 +133,17 @@ class ReportingService(EventSourcedService):
         """Per source: the last notification applied to the views, the source's latest, and
         the lag between them (at most 1,000 counted)."""
         positions = self.app.positions()
-        rows = []
-        with notifications_fetcher(Settings.from_env(), "reporting.status", timeout=5) as fetch:
-            for source in SOURCES:
-                try:
+
+        def status(source):
+            try:
+                with notifications_fetcher(Settings.from_env(), "reporting.status",
+                                           timeout=3) as fetch:
                     ahead = fetch(source, positions[source], 1000)
-                    latest = ahead[-1]["notification_id"] if ahead else positions[source]
-                    lag = len(ahead)
-                except Exception:  # the source is down: say so rather than guess
-                    latest, lag = None, None
-                rows.append({"source": source, "last_applied": positions[source],
-                             "latest": latest, "lag": lag})
-        return rows
+                latest = ahead[-1]["notification_id"] if ahead else positions[source]
+                lag = len(ahead)
+            except Exception:  # the source is down: say so rather than guess
+                latest, lag = None, None
+            return {"source": source, "last_applied": positions[source], "latest": latest,
+                    "lag": lag}
+
+        return list(eventlet.GreenPool(len(SOURCES)).imap(status, SOURCES))

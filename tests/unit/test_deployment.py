@@ -79,3 +79,34 @@ def test_the_dockerfile_copies_what_exists_and_installs_the_project():
     assert {"shared", "services", "seklik", "config.yaml", "pyproject.toml"} <= copied
     assert any(line.startswith("RUN pip install") and line.endswith(" .") for line in lines)
     assert next(line for line in lines if line.startswith("FROM")).startswith("FROM python:3.11")
+
+
+@pytest.mark.parametrize("name", sorted(SEKLIK_SERVICES))
+def test_each_service_talks_to_the_broker_as_its_own_user(name):
+    uri = SEKLIK_SERVICES[name]["environment"]["AMQP_URI"]
+    assert uri.startswith(f"amqp://{name}:${{RABBITMQ_{name.upper()}_PASSWORD")
+
+
+def test_the_broker_loads_one_user_per_service_and_no_guest():
+    rabbit = COMPOSE["services"]["rabbitmq"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in rabbit["volumes"] if v.startswith(".")}
+    assert mounts == {"/etc/rabbitmq/rabbitmq.conf": "./deploy/rabbitmq/rabbitmq.conf",
+                      "/etc/rabbitmq/definitions.json": "./deploy/rabbitmq/definitions.json"}
+    conf = (ROOT / "deploy/rabbitmq/rabbitmq.conf").read_text()
+    assert "load_definitions = /etc/rabbitmq/definitions.json" in conf
+    assert "RABBITMQ_DEFAULT_USER" not in str(rabbit)
+
+
+def test_the_definitions_give_each_service_a_user_with_its_own_permissions():
+    from seklik.broker import definitions, password_hash
+
+    names = [*SEKLIK_SERVICES, "cli", "admin"]
+    generated = definitions({n: f"pw-{n}" for n in names})
+    assert sorted(u["name"] for u in generated["users"]) == sorted(names)
+    grants = {g["user"]: g for g in generated["permissions"]}
+    assert "partners\\.events" in grants["partners"]["write"]
+    assert "partners\\.events" not in grants["assessment"]["write"]
+    assert "contracts" not in grants["partners"]["read"]
+    salt = b"\x01\x02\x03\x04"
+    assert password_hash("guest", salt) == password_hash("guest", salt) != password_hash(
+        "guest")

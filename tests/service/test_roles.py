@@ -1,0 +1,134 @@
+"""Every RPC method × every role: the table below is the access policy, and each cell is checked
+by calling the method with a token holding only that role. A role outside a method's list gets
+Forbidden before anything else happens; a role inside it gets past authorisation (then whatever
+the dummy arguments deserve: ValidationFailed, NotFound...)."""
+import inspect
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.assessment.application import AssessmentApplication
+from services.assessment.service import AssessmentService
+from services.contracts.application import ContractsApplication
+from services.contracts.service import ContractsService
+from services.partners.application import PartnersApplication
+from services.partners.service import PartnersService
+from services.reporting.application import ReportingApplication
+from services.reporting.service import ReportingProjector, ReportingService
+from shared.auth import ROLES, Caller
+from shared.errors import Forbidden, Unauthenticated
+from tests.service.checks import rpc_methods
+from tests.support import SECRET, token
+
+STAFF = {"admin", "verifier", "assessor", "finance"}
+READ = {"auditor", "system"}
+EVERY_SERVICE = {"notifications": {"admin", *READ}, "checkpoints": {"admin", *READ},
+                 "digest": {"admin", *READ}}
+POLICY = {
+    PartnersService: {
+        "register_partner": {"admin"},
+        "submit_document": {"admin", "media"},
+        "review_document": {"verifier"},
+        "record_press_council_status": {"verifier"},
+        "add_journalist": {"admin", "media"},
+        "remove_journalist": {"admin", "media"},
+        "set_requirement_policy": {"admin"},
+        "get_requirement_policy": {*STAFF, "media", *READ},
+        "check_requirements": {*STAFF, "media", *READ},
+        "activate_partner": {"admin"},
+        "reject_partner": {"admin"},
+        "file_objection": {"admin", "media"},
+        "decide_objection": {"admin"},
+        "suspend_partner": {"admin"},
+        "reinstate_partner": {"admin"},
+        "deregister_partner": {"admin"},
+        "get_partner": {*STAFF, "media", *READ},
+        "list_partners": {*STAFF, *READ},
+        **EVERY_SERVICE,
+    },
+    AssessmentService: {
+        "set_rubric": {"admin"},
+        "score": {"assessor"},
+        "finalize_assessment": {"assessor"},
+        "get_rubric": {*STAFF, *READ},
+        "get_assessment": {*STAFF, "media", *READ},
+        "get_tier": {*STAFF, "media", *READ},
+        **EVERY_SERVICE,
+    },
+    ContractsService: {
+        "publish_price_standard": {"finance"},
+        "set_budget": {"finance"},
+        "set_tier_ceiling": {"finance"},
+        "sign_contract": {"finance"},
+        "place_order": {"finance"},
+        "submit_proof": {"finance", "media"},
+        "review_proof": {"finance"},
+        "record_payment": {"finance"},
+        "cancel_order": {"finance"},
+        "expire_overdue_orders": {"finance", "admin"},
+        "get_price_standard": {*STAFF, *READ},
+        "get_contract": {*STAFF, "media", *READ},
+        "get_order": {*STAFF, "media", *READ},
+        "budget_status": {*STAFF, *READ},
+        **EVERY_SERVICE,
+    },
+    ReportingService: {
+        "partner_registry": {*STAFF, *READ},
+        "tier_history": {*STAFF, *READ},
+        "budget_realization": {"admin", "finance", *READ},
+        "spending": {"admin", "finance", *READ},
+        "payment_ledger": {"admin", "finance", *READ},
+        "tax_summary": {"admin", "finance", *READ},
+        "outstanding_invoices": {"admin", "finance", *READ},
+        "late_proofs": {"admin", "finance", *READ},
+        "outputs": {*STAFF, *READ},
+        "audit_trail": READ,
+        "projection_status": {"admin", *READ},
+        **EVERY_SERVICE,
+    },
+    ReportingProjector: {"feed_status": {"admin", *READ}, **EVERY_SERVICE},
+}
+APPS = {PartnersService: PartnersApplication, AssessmentService: AssessmentApplication,
+        ContractsService: ContractsApplication, ReportingService: ReportingApplication,
+        ReportingProjector: ReportingApplication}
+CELLS = [(service, method, role) for service, methods in POLICY.items()
+         for method in sorted(methods) for role in ROLES]
+
+
+@pytest.mark.parametrize("service", list(POLICY), ids=lambda s: s.name)
+def test_the_table_names_every_rpc_method(service):
+    assert rpc_methods(service) == set(POLICY[service])
+    for method, roles in POLICY[service].items():
+        assert set(getattr(service, method).allowed_roles) == roles, method
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory):
+    from shared.config import Settings
+
+    settings = Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path_factory.mktemp("roles")),
+                                  "SEKLIK_AUTH_SECRET": SECRET})
+    return {service: app_class(settings) for service, app_class in APPS.items()}
+
+
+@pytest.mark.parametrize("service,method,role", CELLS,
+                         ids=[f"{s.name}.{m}-{r}" for s, m, r in CELLS])
+def test_each_method_with_each_role(apps, service, method, role, monkeypatch):
+    monkeypatch.setenv("SEKLIK_AUTH_SECRET", SECRET)
+    worker = worker_factory(service, app=apps[service],
+                            auth=Caller(f"Bearer {token(role, partner_id='x')}", SECRET))
+    call = getattr(worker, method)
+    params = inspect.signature(inspect.unwrap(getattr(service, method))).parameters
+    arguments = {name: "x" for name, p in params.items()
+                 if name != "self" and p.default is inspect.Parameter.empty}
+    try:
+        call(**arguments)
+        outcome = "answered"
+    except Forbidden as refused:
+        outcome = "forbidden" if refused.code == "forbidden" else "past the role check"
+    except Unauthenticated:
+        outcome = "unauthenticated"
+    except Exception:
+        outcome = "past the role check"
+    expected = "allowed" if role in POLICY[service][method] else "forbidden"
+    assert (outcome == "forbidden") == (expected == "forbidden"), outcome
