@@ -35,8 +35,11 @@ from seklik.tables import render
 @contextmanager
 def rpc_proxy(settings: Settings, *roles: str, sub: str = "seklik-cli", timeout: float = 30,
               token: str | None = None):
+    import nameko.rpc
     from nameko.standalone.rpc import ClusterRpcProxy
 
+    # A command line call is over in seconds: its reply queue need not wait 5 minutes.
+    nameko.rpc.RPC_REPLY_QUEUE_TTL = 30_000
     token = token or mint_token(settings.auth_secret, sub, roles or ("system",),
                                 ttl_seconds=3600)
     with ClusterRpcProxy({"AMQP_URI": settings.amqp_uri}, timeout=timeout,

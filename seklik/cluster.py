@@ -83,13 +83,14 @@ def wait_answering(rpc_factory, service: str, proc: subprocess.Popen, log_path: 
         if proc.poll() is not None:
             tail = log_path.read_text(errors="replace")[-3000:] if log_path else ""
             raise RuntimeError(f"{service} exited with {proc.returncode}:\n{tail}")
-        if log_path and "Connected to amqp" not in log_path.read_text(errors="replace"):
-            time.sleep(0.2)
-            continue
-        try:
-            with rpc_factory(timeout=2) as rpc:
+        if log_path is None or "Connected to amqp" in log_path.read_text(errors="replace"):
+            break
+        time.sleep(0.2)
+    with rpc_factory(timeout=2) as rpc:  # one proxy for every try: each leaves a reply queue
+        while time.monotonic() < deadline:
+            try:
                 getattr(rpc, service).notifications(after=0, limit=1)
-            return
-        except Exception:
-            time.sleep(0.3)
+                return
+            except Exception:
+                time.sleep(0.3)
     raise RuntimeError(f"{service} did not answer RPC within {timeout:.0f}s")

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import contextmanager
 
 from eventsourcing.persistence import IntegrityError
 from kombu import Queue
 from nameko.events import SERVICE_POOL, EventHandler, get_event_exchange
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -31,6 +33,7 @@ from shared.config import Settings
 log = logging.getLogger(__name__)
 PAGE = 500
 APPLY_ATTEMPTS = 5
+PROXY_LIFETIME = 3000  # seconds: a feed's RPC proxy is renewed before its token expires
 
 
 class TrackedConsumer:
@@ -179,6 +182,8 @@ class Feed(DependencyProvider):
     def setup(self):
         self.settings = Settings.from_env()
         self._stopping = threading.Event()
+        self._rpc = None  # one proxy, kept: each new one leaves a reply queue for 5 minutes
+        self._rpc_since = 0.0
 
     def _app(self):
         provider = next(d for d in self.container.dependencies
@@ -194,9 +199,29 @@ class Feed(DependencyProvider):
         self.container.spawn_managed_thread(self._catch_up_loop)
 
     def _fetch(self, source: str, after: int, limit: int) -> list[dict]:
-        with notifications_fetcher(self.settings,
-                                   f"{self.container.service_name}.feed") as fetch:
-            return fetch(source, after, limit)
+        # Called only under the consumer's lock, so one proxy serves every call in turn.
+        if self._rpc is None or time.monotonic() - self._rpc_since > PROXY_LIFETIME:
+            self._close_rpc()
+            token = mint_token(self.settings.auth_secret, f"{self.container.service_name}.feed",
+                               ["system"], ttl_seconds=PROXY_LIFETIME + 600)
+            self._standalone = ClusterRpcProxy({"AMQP_URI": self.settings.amqp_uri},
+                                               timeout=10, context_data=bearer(token))
+            self._rpc, self._rpc_since = self._standalone.start(), time.monotonic()
+        try:
+            return getattr(self._rpc, source).notifications(after=after, limit=limit)
+        except (UnknownService, RpcTimeout, RemoteError):
+            raise  # the source is down or refused: the proxy itself is fine
+        except Exception:
+            self._close_rpc()  # a broken connection: a new proxy next time
+            raise
+
+    def _close_rpc(self):
+        if self._rpc is not None:
+            try:
+                self._standalone.stop()
+            except Exception:  # already broken; nothing more to release
+                pass
+        self._rpc = None
 
     def _catch_up_loop(self):
         while not self._stopping.is_set():
@@ -210,9 +235,11 @@ class Feed(DependencyProvider):
 
     def stop(self):
         self._stopping.set()
+        self._close_rpc()
 
     def kill(self):
         self._stopping.set()
+        self._close_rpc()
 
     def get_dependency(self, worker_ctx):
         return self.consumer

@@ -17,6 +17,12 @@ with warnings.catch_warnings():
 
 eventlet.monkey_patch()  # as `nameko run` does: the suite runs the code the way services do
 
+import nameko.rpc  # noqa: E402
+
+# Every ClusterRpcProxy leaves its reply queue behind for RPC_REPLY_QUEUE_TTL (5 minutes by
+# default); the suite opens hundreds of them, which a broker restart must then recover.
+nameko.rpc.RPC_REPLY_QUEUE_TTL = 10_000
+
 import itertools
 import os
 import socket

@@ -6,13 +6,12 @@
   a date. `auditor` and `system` may call every query.
 """
 import eventlet
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 
 from services.reporting import schemas as s
 from services.reporting.application import SOURCES, ReportingApplication
 from shared.auth import READERS, allow
-from shared.config import Settings
-from shared.consumer import Feed, notifications_fetcher, tracked_events
+from shared.consumer import Feed, tracked_events
 from shared.personal import masked
 from shared.schemas import load
 from shared.service import ApplicationProvider, EventSourcedService
@@ -52,6 +51,9 @@ class ReportingProjector(EventSourcedService):
 class ReportingService(EventSourcedService):
     name = "reporting"
     app = ApplicationProvider(ReportingApplication)
+    partners_rpc = RpcProxy("partners")
+    assessment_rpc = RpcProxy("assessment")
+    contracts_rpc = RpcProxy("contracts")
 
     @rpc
     @allow(*STAFF, *READERS)
@@ -133,17 +135,24 @@ class ReportingService(EventSourcedService):
         """Per source: the last notification applied to the views, the source's latest, and
         the lag between them (at most 1,000 counted)."""
         positions = self.app.positions()
-
-        def status(source):
+        # The caller's token travels on (nameko passes context data): only callers who may
+        # read notifications learn the lag. One reply queue for the service, none per call.
+        calls = {}
+        for source in SOURCES:
             try:
-                with notifications_fetcher(Settings.from_env(), "reporting.status",
-                                           timeout=3) as fetch:
-                    ahead = fetch(source, positions[source], 1000)
+                calls[source] = getattr(self, f"{source}_rpc").notifications.call_async(
+                    after=positions[source], limit=1000)
+            except Exception:  # UnknownService: nothing consumes its queue
+                calls[source] = None
+        rows = []
+        for source in SOURCES:
+            try:
+                with eventlet.Timeout(3):
+                    ahead = calls[source].result()
                 latest = ahead[-1]["notification_id"] if ahead else positions[source]
                 lag = len(ahead)
-            except Exception:  # the source is down: say so rather than guess
+            except (Exception, eventlet.Timeout):  # the source is down: say so, not guess
                 latest, lag = None, None
-            return {"source": source, "last_applied": positions[source], "latest": latest,
-                    "lag": lag}
-
-        return list(eventlet.GreenPool(len(SOURCES)).imap(status, SOURCES))
+            rows.append({"source": source, "last_applied": positions[source],
+                         "latest": latest, "lag": lag})
+        return rows

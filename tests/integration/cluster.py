@@ -26,8 +26,10 @@ class ServiceProcess:
 
     def __init__(self, service: str, env: dict, log_path: Path):
         self.service = service
+        self.env = env
         self.log_path = log_path
         self.proc = spawn(service, env, log_path)
+        self.restarts = 0
 
     def kill(self, sig=signal.SIGKILL) -> None:
         terminate(self.proc, sig)
@@ -67,20 +69,48 @@ class Cluster:
             yield proxy
 
     def stop(self) -> None:
+        self._supervising = False
         for proc in self.processes:
             proc.stop()
+
+    def supervise(self, interval: float = 0.5) -> None:
+        """Restart any service process that exits, as docker-compose's `restart:
+        unless-stopped` does (nameko 2.14 exits when an ack meets a dead broker connection)."""
+        import eventlet
+
+        self._supervising = True
+
+        def watch():
+            while self._supervising:
+                for proc in self.processes:
+                    if proc.proc.poll() is not None and self._supervising:
+                        proc.proc = spawn(proc.service, proc.env, proc.log_path)
+                        proc.restarts += 1
+                eventlet.sleep(interval)
+
+        eventlet.spawn(watch)
 
 
 class Tap:
     """A durable queue of the test's own, bound to every event of `service`."""
 
     def __init__(self, amqp_uri: str, service: str, name: str):
+        self.amqp_uri = amqp_uri
         self.conn = Connection(amqp_uri)
         self.exchange = Exchange(f"{service}.events", type="topic", durable=True)
         self.queue = Queue(name, exchange=self.exchange, routing_key="#", durable=True)
         channel = self.conn.default_channel
         self.queue(channel).delete()
         self.queue(channel).declare()
+
+    def _reconnect(self) -> None:
+        """After a broker restart: the durable queue kept its messages; a new connection."""
+        try:
+            self.conn.release()
+        except Exception:  # the old connection is already gone
+            pass
+        self.conn = Connection(self.amqp_uri)
+        self.conn.ensure_connection(max_retries=30, interval_start=1, interval_step=1)
 
     def drain(self, until_count: int = 0, timeout: float = 10.0,
               until_type: str | None = None) -> list[dict]:
@@ -89,7 +119,12 @@ class Tap:
         received, deadline = [], time.monotonic() + timeout
         bound = self.queue(self.conn.default_channel)
         while True:
-            message = bound.get(no_ack=True)
+            try:
+                message = bound.get(no_ack=True)
+            except (ConnectionError, OSError) + self.conn.recoverable_connection_errors:
+                self._reconnect()
+                bound = self.queue(self.conn.default_channel)
+                continue
             if message is not None:
                 received.append(json.loads(message.body))
                 continue
