@@ -107,10 +107,10 @@ def propagation(bench: Bench, commands: int = 60, rate: float = 10.0) -> list[fl
     delays = []
 
     def one(n):
-        with bench.proxy("admin") as rpc:
+        with bench.proxy("admin") as rpc, bench.proxy("auditor") as auditor:
             answer = rpc.partners.register_partner(company(1_000_000 + n))
             answered = time.perf_counter()
-            while not rpc.reporting.audit_trail.call_async(answer["partner_id"]).result():
+            while not auditor.reporting.audit_trail(answer["partner_id"]):
                 eventlet.sleep(0.005)
             delays.append(time.perf_counter() - answered)
 
