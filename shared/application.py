@@ -13,11 +13,12 @@ import hashlib
 import random
 import time
 import uuid
-from typing import Callable
+from typing import Callable, Iterator
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import event
 from eventsourcing.persistence import IntegrityError, Tracking, Transcoding
+from eventsourcing.utils import get_topic
 
 from shared.config import Settings
 from shared.domain import GENESIS, Aggregate, acting_as, event_payload, jsonable
@@ -221,6 +222,20 @@ class ServiceApplication(Application):
             "hash": evt.hash,
             "schema_version": getattr(type(evt), "class_version", 1),
         }
+
+    def originator_ids(self, event_class) -> "Iterator[uuid.UUID]":
+        """The ids of the aggregates that recorded `event_class`, in log order (a scan of the
+        notification log by topic: fine for a regency's hundreds or thousands)."""
+        topic = get_topic(event_class)
+        after = 0
+        while True:
+            page = self.recorder.select_notifications(start=after, limit=MAX_PAGE,
+                                                      topics=[topic], inclusive_of_start=False)
+            for notification in page:
+                yield notification.originator_id
+            if len(page) < MAX_PAGE:
+                return
+            after = page[-1].id
 
     def max_notification_id(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from eventsourcing.utils import get_topic
-
 from services.contracts.domain import (Budget, Contract, Order, PartnerStanding, PriceStandard,
                                        Sp2dClaim, TierCeilings, check_agreed_prices,
                                        check_contract_ceiling)
@@ -170,16 +168,7 @@ class ContractsApplication(ServiceApplication):
         return [order, contract, budget]
 
     def open_order_ids(self):
-        topic = get_topic(Order.OrderPlaced)
-        after = 0
-        while True:
-            page = self.recorder.select_notifications(start=after, limit=500, topics=[topic],
-                                                      inclusive_of_start=False)
-            for notification in page:
-                yield notification.originator_id
-            if len(page) < 500:
-                return
-            after = page[-1].id
+        return self.originator_ids(Order.OrderPlaced)
 
     # What partners' and assessment's events change ----------------------------------------
 
@@ -272,11 +261,9 @@ class ContractsApplication(ServiceApplication):
         })
 
     def budget_status(self, fiscal_year: int) -> list[dict]:
-        topic = get_topic(Budget.BudgetSet)
         rows = []
-        for notification in self.recorder.select_notifications(start=0, limit=1000,
-                                                               topics=[topic]):
-            budget = self.repository.get(notification.originator_id)
+        for budget_id in self.originator_ids(Budget.BudgetSet):
+            budget = self.repository.get(budget_id)
             if budget.fiscal_year == fiscal_year:
                 rows.append(budget_row(budget))
         return sorted(rows, key=lambda r: r["activity_code"])

@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from eventsourcing.utils import get_topic
-
 from services.partners.domain import NikClaim, NpwpClaim, Partner
 from services.partners.requirements import (RequirementPolicy, document_validity,
                                             unmet_requirements)
@@ -186,16 +184,8 @@ class PartnersApplication(ServiceApplication):
         return sorted(rows, key=lambda r: r["legal_name"].lower())
 
     def all_partners(self):
-        topic = get_topic(Partner.PartnerRegistered)
-        after = 0
-        while True:
-            page = self.recorder.select_notifications(start=after, limit=500, topics=[topic],
-                                                      inclusive_of_start=False)
-            for notification in page:
-                yield self.repository.get(notification.originator_id)
-            if len(page) < 500:
-                return
-            after = page[-1].id
+        for partner_id in self.originator_ids(Partner.PartnerRegistered):
+            yield self.repository.get(partner_id)
 
 
 def round_years(partner: Partner) -> set[int]:
