@@ -57,6 +57,14 @@ TABLES = {
                     " originator_version INTEGER, type TEXT, at TEXT, actor TEXT, payload TEXT,"
                     " prev_hash TEXT, hash TEXT, PRIMARY KEY (source, notification_id)",
 }
+# Lookups the projections and queries make by a column other than the key: without these,
+# each document or proof event scans its whole table and a rebuild grows with the square of
+# the history (10,989 events/s at 10k, 1,346/s at 100k before them).
+INDEXES = {
+    "documents": "partner_id, kind", "proofs": "order_id", "order_status": "order_id",
+    "partner_status": "partner_id", "audit_events": "originator_id",
+    "score_history": "partner_id", "tier_history": "partner_id",
+}
 LIVE_STATUSES = ("placed", "proof_submitted", "proof_accepted", "paid")
 
 
@@ -71,6 +79,9 @@ class ReportingApplication(ServiceApplication):
             cur.execute(tracking_table_sql(self.tracking))
             for name, columns in TABLES.items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {self.t[name]} ({columns})")
+            for name, columns in INDEXES.items():
+                index = f"{name}_by_{columns.replace(', ', '_')}"
+                cur.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {self.t[name]} ({columns})")
         self.projections = {
             "partners": {"PartnerRegistered": self._partner_registered,
                          "DocumentSubmitted": self._document_submitted,
