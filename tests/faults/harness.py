@@ -95,7 +95,7 @@ def settle(cluster, books: Books, fault_ended: float, tap, timeout: float = 90) 
             if proxy is None:
                 proxy = cluster.rpc("auditor", timeout=5)
                 rpc = proxy.__enter__()
-            registered = [e for e in rpc.partners.notifications(after=0, limit=1000)
+            registered = [e for e in whole_log(rpc.partners)
                           if e["type"] == "PartnerRegistered"]
             registry = rpc.reporting.partner_registry()
             status = {s["source"]: s for s in rpc.reporting.projection_status()}
@@ -124,6 +124,16 @@ def settle(cluster, books: Books, fault_ended: float, tap, timeout: float = 90) 
                     "republished": sum(c - 1 for c in published.values())}
     books.stored_extra = set(stored) - expected  # ran, answer lost, retry not acknowledged
     return books.line(len(stored), len(published), len(registry_ids), duplicated, lost)
+
+
+def whole_log(service) -> list[dict]:
+    """Every envelope of a service's log, page by page (a registration records three events:
+    the partner, its NPWP claim and the command's record, so a few hundred fill a page)."""
+    envelopes, after = [], 0
+    while page := service.notifications(after=after, limit=1000):
+        envelopes += page
+        after = page[-1]["notification_id"]
+    return envelopes
 
 
 def audit_verify(cluster) -> subprocess.CompletedProcess:
