@@ -242,14 +242,16 @@ class ServiceApplication(Application):
 
     # The journal of checkpoints --------------------------------------------------------
 
-    def extend_journal(self, envelopes: list[dict] | None = None) -> dict:
+    def extend_journal(self, envelopes: list[dict] | None = None,
+                       then: Callable | None = None) -> dict:
         """Record a checkpoint for every notification not yet in the journal; the head.
 
         Each row keeps a notification's id, aggregate, version and event hash, and the root
         root(n) = SHA-256(root(n-1) ":" notification_id ":" event hash), from GENESIS. The relay
         records what it publishes (`envelopes`, when they follow the head); `digest` records
         the rest on demand. A kept root proves that nothing up to it was changed, reordered or
-        deleted; the rows tell an auditor where a change happened.
+        deleted; the rows tell an auditor where a change happened. `then(cursor)` runs in the
+        transaction of the last rows (the relay moves its cursor there).
         """
         last_id, root, recorded_at = self._journal_head()
         if envelopes and envelopes[0]["notification_id"] != last_id + 1:
@@ -265,13 +267,20 @@ class ServiceApplication(Application):
                 root = extend_root(root, env["notification_id"], env["hash"])
                 rows.append((env["notification_id"], env["originator_id"],
                              env["originator_version"], env["hash"], root, now))
+            last_page = len(page) < MAX_PAGE
             with self.sql.transaction() as cur:
                 for row in rows:  # another replica may record the same rows: same values
                     cur.execute(f"INSERT INTO {self.journal} VALUES (?, ?, ?, ?, ?, ?)"
                                 " ON CONFLICT (notification_id) DO NOTHING", row)
+                if last_page and then:
+                    then(cur)
+                    then = None
             last_id, recorded_at = page[-1]["notification_id"], now
-            if len(page) < MAX_PAGE:
+            if last_page:
                 break
+        if then:  # nothing left to record: the journal was already there
+            with self.sql.transaction() as cur:
+                then(cur)
         return {"service": self.name, "last_notification_id": last_id, "root_hash": root,
                 "recorded_at": recorded_at}
 

@@ -117,35 +117,52 @@ class OutboxRelay:
             " NOT NULL)")
         self.sql.execute(f"INSERT INTO {self.table} VALUES (?, 0, '', 0)"
                          " ON CONFLICT (name) DO NOTHING", (app.name,))
+        self._held_until = 0.0       # when the lease this relay wrote runs out (0: not held)
+        self._position: int | None = None
 
     def position(self) -> int:
-        return self.sql.query(f"SELECT position FROM {self.table} WHERE name = ?",
-                              (self.app.name,))[0][0]
+        """The cursor: kept in memory while this relay holds the lease (only the holder moves
+        it), read from the table after a takeover."""
+        if self._position is None:
+            self._position = self.sql.query(
+                f"SELECT position FROM {self.table} WHERE name = ?", (self.app.name,))[0][0]
+        return self._position
 
     def acquire(self) -> bool:
-        """Take or renew the lease; True when this relay may publish."""
+        """Take or renew the lease; True when this relay may publish. A lease with more than
+        half of its time left is not written again (one UPDATE per half lease, not per poll)."""
         now = time.time()
+        if self._held_until - now > self.lease_seconds / 2:
+            return True
         with self.sql.transaction() as cur:
             cur.execute(f"UPDATE {self.table} SET holder = ?, lease_until = ?"
                         " WHERE name = ? AND (holder = ? OR lease_until < ?)",
                         (self.holder, now + self.lease_seconds, self.app.name, self.holder, now))
-            return cur.rowcount == 1
+            taken = cur.rowcount == 1
+        if not taken or self._held_until < now:  # lost it, or (re)took it: another may have
+            self._position = None                 # moved the cursor meanwhile
+        self._held_until = now + self.lease_seconds if taken else 0.0
+        return taken
 
     def run_once(self) -> int:
         """Publish one batch after the cursor; the number of events published."""
         if not self.acquire():
             return 0
-        position = self.position()
-        envelopes = self.app.notifications(position, self.batch)
+        envelopes = self.app.notifications(self.position(), self.batch)
         if not envelopes:
             return 0
         self.publisher.publish(envelopes)
-        self.app.extend_journal(envelopes)  # a checkpoint for each event published
-        with self.sql.transaction() as cur:
+        last = envelopes[-1]["notification_id"]
+
+        def advance(cur) -> None:  # in the transaction that records the checkpoints
             cur.execute(f"UPDATE {self.table} SET position = ? WHERE name = ? AND holder = ?"
-                        " AND position < ?",
-                        (envelopes[-1]["notification_id"], self.app.name, self.holder,
-                         envelopes[-1]["notification_id"]))
+                        " AND position < ?", (last, self.app.name, self.holder, last))
+            if cur.rowcount == 1:
+                self._position = last
+            else:  # the lease went to another replica meanwhile: it has the cursor now
+                self._position, self._held_until = None, 0.0
+
+        self.app.extend_journal(envelopes, then=advance)  # a checkpoint for each event
         return len(envelopes)
 
     def drain(self) -> int:
@@ -166,7 +183,7 @@ class OutboxRelay:
                 log.warning("relay %s: %s; retrying in %.1fs", self.app.name, exc, backoff)
                 published = 0
                 backoff = min(backoff * 2, 10.0)
-            if not published:
+            if published < self.batch:  # the log is exhausted: wait for a nudge
                 wake.wait(backoff)
                 wake.clear()
 

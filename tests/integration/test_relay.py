@@ -1,0 +1,93 @@
+"""The outbox relay on a real RabbitMQ: one lease holder publishes, a takeover goes on from the
+holder's cursor, and every published event gets its checkpoint with the cursor move."""
+import time
+import uuid
+
+import pytest
+
+from services.partners.application import PartnersApplication
+from shared.config import Settings
+from shared.relay import OutboxRelay
+from tests.integration.cluster import Tap
+from tests.support import actor, company, loaded
+
+pytestmark = pytest.mark.integration
+LEASE = 0.6
+
+
+@pytest.fixture
+def app(tmp_path):
+    class RelayedPartners(PartnersApplication):  # an exchange of its own: nobody else listens
+        name = f"relaytest_{uuid.uuid4().hex[:8]}"
+
+    return RelayedPartners(Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path)}))
+
+
+@pytest.fixture
+def tap(app, rabbit):
+    tap = Tap(rabbit, app.name, f"{app.name}-tap")
+    yield tap
+    tap.close()
+    with tap.conn.clone() as conn:
+        conn.default_channel.exchange_delete(f"{app.name}.events")
+
+
+def register(app, *numbers):
+    for n in numbers:
+        app.register_partner(loaded(company(n)), actor=actor("admin"))
+
+
+def lease_row(app):
+    return app.sql.query("SELECT position, holder, lease_until FROM relay_cursor")[0]
+
+
+def test_only_the_lease_holder_publishes_and_a_takeover_goes_on_from_its_cursor(app, tap,
+                                                                                 rabbit):
+    first, second = (OutboxRelay(app, rabbit, lease_seconds=LEASE) for _ in range(2))
+    try:
+        register(app, 1, 2)
+        assert first.run_once() == 4           # two registrations: partner + NPWP claim each
+        register(app, 3)
+        assert second.run_once() == 0          # the lease is the first relay's
+        assert first.run_once() == 2
+
+        time.sleep(LEASE + 0.1)                # the first relay dies (stops renewing)
+        register(app, 4)
+        assert second.run_once() == 2          # only what the first did not publish
+        assert first.run_once() == 0           # and the first one, back, does not publish
+        ids = [e["notification_id"] for e in tap.drain(until_count=8, timeout=10)]
+        time.sleep(0.3)
+        ids += [e["notification_id"] for e in tap.drain(timeout=0)]
+        assert ids == list(range(1, 9))
+        assert lease_row(app)[:2] == (8, second.holder)
+        journal = app.checkpoints(0, 100)
+        assert [row["notification_id"] for row in journal] == ids
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_held_lease_is_written_once_per_half_lease_not_on_every_poll(app, tap, rabbit):
+    relay = OutboxRelay(app, rabbit, lease_seconds=LEASE)
+    try:
+        register(app, 1)
+        relay.run_once()
+        written = lease_row(app)[2]
+        assert relay.run_once() == 0 and lease_row(app)[2] == written   # still fresh
+        time.sleep(LEASE / 2 + 0.05)
+        register(app, 2)
+        assert relay.run_once() == 2 and lease_row(app)[2] > written     # renewed
+    finally:
+        relay.close()
+
+
+def test_the_cursor_moves_in_the_transaction_of_the_checkpoints(app, tap, rabbit):
+    relay = OutboxRelay(app, rabbit, lease_seconds=LEASE)
+    try:
+        register(app, 1)
+        app.digest()  # an auditor's digest recorded the checkpoints first
+        assert relay.run_once() == 2
+        assert lease_row(app)[0] == 2 and len(app.checkpoints(0, 100)) == 2
+        assert relay.run_once() == 0
+    finally:
+        relay.close()
