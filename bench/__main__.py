@@ -1,4 +1,5 @@
-"""python -m bench [--events N] [--sizes 10000,100000,1000000] [--skip-commands]
+"""python -m bench [--events N] [--sizes 10000,100000,1000000] [--pg-sizes 10000,100000]
+                  [--skip-commands]
 
 Runs every benchmark, prints each figure beside its baseline from the same run (as a ratio),
 and writes the same tables to docs/benchmarks.md.
@@ -21,12 +22,18 @@ class Tee(io.StringIO):
         return super().write(text)
 
 
+def sizes(text: str) -> tuple[int, ...]:
+    return tuple(int(s) for s in text.split(","))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--events", type=int, default=10_000,
                         help="events in the outbox for the relay benchmark (default 10,000)")
     parser.add_argument("--sizes", default="10000,100000,1000000",
                         help="history sizes for verify and rebuild (default up to 1,000,000)")
+    parser.add_argument("--pg-sizes", default="10000,100000",
+                        help="history sizes for verify, rebuild and scale on PostgreSQL")
     parser.add_argument("--skip-commands", action="store_true")
     args = parser.parse_args()
     out = Tee()
@@ -37,9 +44,12 @@ def main() -> None:
         relay.main(args.events)
         print()
         if not args.skip_commands:
-            commands.main()
-            print()
-        history_bench.main(tuple(int(s) for s in args.sizes.split(",")))
+            for store in ("sqlite", "postgres"):
+                commands.main(store)
+                print()
+        history_bench.main(sizes(args.sizes), "sqlite")
+        print()
+        history_bench.main(sizes(args.pg_sizes), "postgres")
         print("```")
     Path(__file__).resolve().parents[1].joinpath("docs", "benchmarks.md").write_text(
         out.getvalue())
