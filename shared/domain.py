@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import inspect
 import json
@@ -133,7 +134,7 @@ class Aggregate(_Aggregate):
     @classmethod
     def _create(cls, event_class, *, id=None, **kwargs):
         if id is None:
-            wanted = inspect.signature(cls.create_id).parameters
+            wanted = _id_parameters(cls)
             id = cls.create_id(**{k: v for k, v in kwargs.items() if k in wanted})
         kwargs = _chained(event_class, id, cls.INITIAL_VERSION, GENESIS, kwargs)
         return super()._create(event_class, id=id, **kwargs)
@@ -141,6 +142,12 @@ class Aggregate(_Aggregate):
     def trigger_event(self, event_class, **kwargs):
         kwargs = _chained(event_class, self.id, self.version + 1, self.chain_head, kwargs)
         super().trigger_event(event_class, **kwargs)
+
+
+@functools.cache
+def _id_parameters(aggregate_class) -> frozenset[str]:
+    """The arguments of an aggregate class's create_id (read once per class, not per event)."""
+    return frozenset(inspect.signature(aggregate_class.create_id).parameters)
 
 
 def _chained(event_class, originator_id, version: int, prev_hash: str, kwargs: dict) -> dict:
