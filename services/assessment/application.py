@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 
 from services.assessment.domain import Assessment, PartnerFacts, Rubric
-from shared.application import ServiceApplication, command
+from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
 from shared.domain import acting_as, actor_for_envelope, jsonable
 from shared.errors import NotFound, RuleViolated
 from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
@@ -13,6 +13,7 @@ from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
 
 class AssessmentApplication(ServiceApplication):
     name = "assessment"
+    snapshotting_intervals = {Assessment: SNAPSHOT_EVERY}
 
     # Commands ----------------------------------------------------------------------------
 

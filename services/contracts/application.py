@@ -7,7 +7,7 @@ import uuid
 from services.contracts.domain import (Budget, Contract, Order, PartnerStanding, PriceStandard,
                                        Sp2dClaim, TierCeilings, check_agreed_prices,
                                        check_contract_ceiling)
-from shared.application import ServiceApplication, command
+from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
 from shared.domain import acting_as, actor_for_envelope, jsonable
 from shared.errors import Conflict, NotFound, RuleViolated
 from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
@@ -17,6 +17,8 @@ SCHEDULER = {"sub": "contracts.scheduler", "roles": ["system"]}
 
 class ContractsApplication(ServiceApplication):
     name = "contracts"
+    snapshotting_intervals = {Budget: SNAPSHOT_EVERY, Contract: SNAPSHOT_EVERY,
+                              PartnerStanding: SNAPSHOT_EVERY}
 
     # Prices, budgets, ceilings -----------------------------------------------------------
 

@@ -7,13 +7,14 @@ import uuid
 from services.partners.domain import NikClaim, NpwpClaim, Partner
 from services.partners.requirements import (RequirementPolicy, document_validity,
                                             unmet_requirements)
-from shared.application import ServiceApplication, command
+from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
 from shared.domain import jsonable
 from shared.errors import Conflict, NotFound, RuleViolated
 
 
 class PartnersApplication(ServiceApplication):
     name = "partners"
+    snapshotting_intervals = {Partner: SNAPSHOT_EVERY}
 
     # Registration and identity -----------------------------------------------------------
 
