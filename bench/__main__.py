@@ -12,7 +12,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import commands, history_bench, relay
+from bench import broker, commands, history_bench, relay
 
 
 class Tee(io.StringIO):
@@ -37,8 +37,8 @@ def main() -> None:
     parser.add_argument("--skip-commands", action="store_true")
     args = parser.parse_args()
     out = Tee()
-    with contextlib.redirect_stdout(out):
-        print(f"# SEKLIK benchmarks\n\nRun {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} "
+    with broker.own_vhost(), contextlib.redirect_stdout(out):
+        print(f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} "
               f"UTC on {platform.machine()}, Python {platform.python_version()}, "
               "2 cores; every figure beside a baseline measured in the same run.\n\n```")
         relay.main(args.events)
@@ -51,8 +51,19 @@ def main() -> None:
         print()
         history_bench.main(sizes(args.pg_sizes), "postgres")
         print("```")
-    Path(__file__).resolve().parents[1].joinpath("docs", "benchmarks.md").write_text(
-        out.getvalue())
+    write(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md", out.getvalue())
+
+
+START, END = "<!-- make bench writes from here -->", "<!-- to here -->"
+
+
+def write(path: Path, figures: str) -> None:
+    """Replace the figures between the markers; the reading of them around stays."""
+    text = path.read_text() if path.exists() else f"{START}\n{END}\n"
+    if START not in text or END not in text:
+        text = f"{START}\n{END}\n\n{text}"
+    head, rest = text.split(START, 1)
+    path.write_text(f"{head}{START}\n{figures}{END}{rest.split(END, 1)[1]}")
 
 
 if __name__ == "__main__":

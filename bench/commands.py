@@ -25,6 +25,7 @@ from pathlib import Path
 import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from bench import broker
 from seklik import demo
 from seklik.cluster import ROOT, spawn, terminate, wait_answering
 from seklik.tables import render
@@ -41,7 +42,6 @@ from shared.errors import Conflict
 from shared.schemas import load
 
 SECRET = "bench-secret-0123456789abcdef0123456789"
-AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 CALLS = 240          # commands per figure, shared by the callers
 GRID = (1, 8, 32)    # concurrent callers
 YEAR = demo.YEAR
@@ -68,7 +68,7 @@ class Bench:
 
     def __init__(self, data: Path, store: str = "sqlite"):
         self.env = {"SEKLIK_DATA_DIR": str(data), "SEKLIK_AUTH_SECRET": SECRET,
-                    "AMQP_URI": AMQP_URI, "SEKLIK_LOG_LEVEL": "WARNING",
+                    "AMQP_URI": broker.uri(), "SEKLIK_LOG_LEVEL": "WARNING",
                     "SEKLIK_CATCHUP_INTERVAL": "1", "PYTHONWARNINGS": "ignore",
                     **(postgres_env() if store == "postgres" else {})}
         self.store = store
@@ -105,7 +105,7 @@ class Bench:
     def proxy(self, role: str, timeout: float = 60, partner_id: str | None = None):
         token = mint_token(SECRET, f"bench.{role}", [role], ttl_seconds=3600,
                            partner_id=partner_id)
-        return ClusterRpcProxy({"AMQP_URI": AMQP_URI}, timeout=timeout,
+        return ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=timeout,
                                context_data=bearer(token))
 
     def app(self, application):

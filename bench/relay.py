@@ -12,12 +12,11 @@ import time
 
 from kombu import Connection, Exchange, Producer, Queue
 
+from bench import broker
 from services.partners.application import PartnersApplication
 from shared.config import Settings
 from shared.relay import ConfirmingPublisher, OutboxRelay
 from seklik.tables import render
-
-AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def fill(app: PartnersApplication, events: int) -> None:
@@ -47,7 +46,8 @@ def measure(app, first: int = 0) -> dict:
 
     exchange = Exchange("bench_relay.events", type="topic", durable=True)
     sink = Queue("bench-relay-sink", exchange=exchange, routing_key="#", durable=True)
-    with Connection(AMQP_URI, transport_options={"confirm_publish": True}) as conn:
+    amqp_uri = broker.uri()
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         sink(conn.default_channel).declare()
         sink(conn.default_channel).purge()
         producer = Producer(conn.default_channel, exchange=exchange)
@@ -57,7 +57,7 @@ def measure(app, first: int = 0) -> dict:
         baseline = total / (time.perf_counter() - started)
         sink(conn.default_channel).purge()
 
-        relay = OutboxRelay(app, AMQP_URI, publisher=ConfirmingPublisher(AMQP_URI,
+        relay = OutboxRelay(app, amqp_uri, publisher=ConfirmingPublisher(amqp_uri,
                                                                          exchange.name))
         app.sql.execute(f"UPDATE {relay.table} SET position = ? WHERE name = ?",
                         (first, app.name))
