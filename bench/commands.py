@@ -35,6 +35,7 @@ from services.contracts import schemas as contracts_schemas
 from services.contracts.application import ContractsApplication
 from services.partners import schemas as partners_schemas
 from services.partners.application import PartnersApplication
+from shared.application import SNAPSHOT_EVERY
 from shared.auth import bearer, mint_token
 from shared.config import Settings
 from shared.domain import acting_as
@@ -270,6 +271,33 @@ class Regency:
         return save_loop(app, "record_payment", payable, finance)
 
 
+    def long_histories(self, orders: int = 1500, step: int = 500) -> list[dict]:
+        """place_order on one contract and its budget while they pile up orders, in this
+        process on the same store: loading them from snapshots (as the services do) against
+        replaying their whole histories (an application without snapshots)."""
+        class Replaying(ContractsApplication):
+            snapshotting_intervals = {}
+
+        finance = {"sub": "bench.finance", "roles": ["finance"]}
+        rates = {}
+        for label, application, contract_id in (("snapshots", ContractsApplication,
+                                                  self.contracts[0]),
+                                                 ("replaying", Replaying, self.contracts[1])):
+            app, marks = self.bench.app(application), []
+            for _ in range(orders // step):
+                started = time.perf_counter()
+                for _ in range(step):
+                    app.place_order(**load(contracts_schemas.PlaceOrderSchema, {
+                        "contract_id": contract_id,
+                        "order": self.order(next(self.bench.numbers))}), actor=finance)
+                marks.append(step / (time.perf_counter() - started))
+            rates[label] = marks
+        return [{"orders placed": f"{n * step:,}-{(n + 1) * step:,}",
+                 "from snapshots/s": round(snap), "replaying/s": round(replay),
+                 "ratio": f"{snap / replay:.1f}"}
+                for n, (snap, replay) in enumerate(zip(rates["snapshots"], rates["replaying"]))]
+
+
 SERVICE = {"register_partner": "partners", "score": "assessment", "place_order": "contracts",
            "record_payment": "contracts"}
 ROLE = {"register_partner": "admin", "score": "assessor", "place_order": "finance",
@@ -280,6 +308,7 @@ def grid(bench: Bench, regency: Regency, command: str, call) -> list[dict]:
     """The command with 1, 8 and 32 callers on one replica, then on two; each beside an echo
     RPC with the same callers; and the save() loop of the same work on the same store."""
     rows = []
+    bench.rate(ROLE[command], 1, 20, call)  # warm up: the first calls of a process cost more
     bench.settle()
     for replicas in (1, 2):
         extra = bench.start(SERVICE[command]) if replicas == 2 else None
@@ -299,8 +328,22 @@ def grid(bench: Bench, regency: Regency, command: str, call) -> list[dict]:
     return rows
 
 
+def caught_up(bench: Bench, timeout: float = 300) -> None:
+    """Until the projector has applied every event the services recorded before it started."""
+    deadline = time.monotonic() + timeout
+    with bench.proxy("auditor") as auditor:
+        while time.monotonic() < deadline:
+            status = auditor.reporting.projection_status()
+            if all(row.get("lag") == 0 for row in status):
+                return
+            time.sleep(0.5)
+    raise RuntimeError(f"the projector did not catch up in {timeout}s: {status}")
+
+
 def propagation(bench: Bench, commands: int = 60, rate: float = 10.0) -> list[float]:
-    """Seconds from each command's answer to its partner in the reporting registry."""
+    """Seconds from each command's answer to its partner in the reporting registry, once the
+    projector has caught up with what came before."""
+    caught_up(bench)
     delays = []
 
     def one(n):
@@ -338,6 +381,7 @@ def main(store: str = "sqlite", with_propagation: bool = True) -> list[dict]:
             rows += grid(bench, regency, "place_order", regency.place)
             regency.prove_orders()
             rows += grid(bench, regency, "record_payment", regency.pay)
+            histories = regency.long_histories()
             if with_propagation:
                 bench.start("projector")
                 bench.start("reporting")
@@ -354,6 +398,10 @@ def main(store: str = "sqlite", with_propagation: bool = True) -> list[dict]:
           f"again: {bench.retries}")
     print(render(rows, ["command", "replicas", "callers", "per s", "echo RPC/s", "vs echo",
                         "save() loop/s", "vs save loop"]))
+    print(f"\nplace_order on one contract and budget piling up orders (on top of the ~100 each "
+          f"took above), in process on the same store: loaded from snapshots (every "
+          f"{SNAPSHOT_EVERY} events) against replaying their whole histories")
+    print(render(histories, list(histories[0])))
     if with_propagation:
         p = {q: percentile(delays, q) for q in (50, 95, 99)}
         print(f"\nPropagation from a command's answer to the reporting view, {len(delays)} "
