@@ -9,7 +9,8 @@
 
 A delivery at or below the position is a duplicate and is skipped. A delivery past position + 1
 means something was missed (or is still on its way): the range is fetched from the source and
-applied first. `catch_up` reads the source until its end, for a consumer that was down or whose
+applied first, then the source's own copy of the delivered notification; a notification the
+source's log does not hold (a queue that outlived a restored store) moves nothing. `catch_up` reads the source until its end, for a consumer that was down or whose
 last message was lost. The nameko side (`tracked_events`, `Feed`) wires this into a service.
 """
 from __future__ import annotations
@@ -48,6 +49,7 @@ class TrackedConsumer:
         self.duplicates = 0
         self.fetched = 0
         self.latest_seen = 0  # the highest notification id heard of, delivered or fetched
+        self.stale = 0  # deliveries of notifications the source's log does not hold
 
     def position(self) -> int:
         return self._position(self.source) or 0
@@ -59,15 +61,22 @@ class TrackedConsumer:
                              f"{self.source!r} consumer")
         with self._lock:
             nid = envelope["notification_id"]
-            self.latest_seen = max(self.latest_seen, nid)
+            seen_before, self.latest_seen = self.latest_seen, max(self.latest_seen, nid)
             position = self.position()
             if nid <= position:
                 self.duplicates += 1
                 return "duplicate"
             if nid > position + 1:
-                self._fill(position, nid)
+                own = self._fill(position, nid)
                 if self.position() >= nid:
                     return "applied"
+                if own is None:  # the source's log ends before it: not a message of this log
+                    self.stale += 1
+                    self.latest_seen = max(seen_before, self.position())
+                    log.warning("%s notification %d is not in the source's log (it ends at %d);"
+                                " not applied", self.source, nid, self.position())
+                    return "not_in_source"
+                envelope = own  # the source's copy, which the delivered one should equal
             return self._apply_one(envelope)
 
     def catch_up(self) -> int:
@@ -82,9 +91,11 @@ class TrackedConsumer:
         latest = max(self.latest_seen, position)
         return {"source": self.source, "last_applied": position, "latest_seen": latest,
                 "lag": latest - position, "applied": self.applied,
-                "duplicates_skipped": self.duplicates}
+                "duplicates_skipped": self.duplicates, "stale_skipped": self.stale}
 
-    def _fill(self, after: int, upto: int | None) -> None:
+    def _fill(self, after: int, upto: int | None) -> dict | None:
+        """Apply the source's notifications after `after` (below `upto`); the source's own
+        notification `upto`, when its log holds it."""
         while True:
             page = self._fetch(self.source, after, PAGE)
             self.fetched += len(page)
@@ -95,8 +106,10 @@ class TrackedConsumer:
             if wanted and not self._applied_as_batch(wanted):
                 for env in wanted:
                     self._apply_one(env)
-            if len(wanted) < len(page) or len(page) < PAGE:
-                return
+            if len(wanted) < len(page):
+                return next((env for env in page if env["notification_id"] == upto), None)
+            if len(page) < PAGE:
+                return None
             after = page[-1]["notification_id"]
 
     def _applied_as_batch(self, envelopes: list[dict]) -> bool:

@@ -137,3 +137,37 @@ def test_a_catch_up_page_applied_in_one_transaction_equals_one_by_one(partners, 
         reporting.apply_envelopes(envelopes)
     assert reporting.tracked_position("partners") == 10
     assert batched.catch_up() == 2
+
+
+def test_a_message_for_a_notification_the_source_does_not_hold_moves_nothing(
+        partners, reporting, consumer, tmp_path):
+    # A durable queue that outlived its store (a store restored from a backup, or another
+    # deployment's leftovers) delivers notification 7 of a log that holds 4 so far.
+    other = PartnersApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path / "other")}))
+    for n in range(1, 5):
+        register(other, 100 + n)
+    register(partners, 1)
+    register(partners, 2)
+    stale = other.notifications(6, 1)[0]
+    assert consumer.receive(stale) == "not_in_source"
+    assert reporting.tracked_position("partners") == 4  # the source's own four, fetched
+    register(partners, 3)
+    register(partners, 4)
+    for envelope in partners.notifications(4, 10):  # the source's real 5..8 still apply
+        assert consumer.receive(envelope) == "applied"
+    assert [r["legal_name"] for r in reporting.partner_registry()] == [
+        f"Sriwijaya Media Utama {n}" for n in range(1, 5)]
+    assert consumer.status()["stale_skipped"] == 1 and consumer.status()["lag"] == 0
+
+
+def test_after_a_gap_the_source_s_own_copy_is_applied_not_the_delivered_one(
+        partners, reporting, consumer, tmp_path):
+    other = PartnersApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path / "other")}))
+    for n in range(1, 3):
+        register(other, 100 + n)
+    register(partners, 1)
+    register(partners, 2)
+    foreign_third = other.notifications(2, 1)[0]  # same number, another log's event
+    assert consumer.receive(foreign_third) == "applied"
+    assert [r["legal_name"] for r in reporting.partner_registry()] == [
+        "Sriwijaya Media Utama 1", "Sriwijaya Media Utama 2"]
