@@ -1,5 +1,6 @@
 """A registration round a newcomer can watch: thirty media companies of every type apply for
-2026 under the year's requirement policy; most are activated, some fail it for different reasons.
+the current year under the year's requirement policy; most are activated, some fail it for
+different reasons.
 
 Everything goes through RPC, as Kominfo staff, the verification team and the companies would.
 Every command carries a command_id, so running the demo twice records nothing twice.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-YEAR = 2026
+YEAR = dt.date.today().year  # the round, prices and contracts of this year: orders are today's
 POLICY = {
     "required_documents": {
         "online": ["deed", "deed_approval", "nib", "npwp", "tax_return", "domicile"],
@@ -63,7 +64,7 @@ COMPANIES = [
      "administrative", "madya", "tax_return_expired"),
     ("PT", "Warta Mesuji Raya", "WartaMesuji", "online", "2016-07-14", True, "factual", "utama",
      None),
-    ("PT", "Kabar Tulung Selapan", "KabarSelapan", "online", "2025-09-01", False, "none",
+    ("PT", "Kabar Tulung Selapan", "KabarSelapan", "online", f"{YEAR - 1}-09-01", False, "none",
      "muda", "too_young"),
     ("PT", "Detik Sumsel Informasi", "DetikSumselInfo", "online", "2014-05-30", True, "factual",
      "utama", None),
@@ -243,7 +244,7 @@ def trade(finance, rows, say=print) -> list[dict]:
         code = BUDGETS[1][0] if row["media_type"] in ("tv", "radio") else BUDGETS[0][0]
         contract = {"number": f"{n:03d}/SPK/DISKOMINFO/{YEAR}", "fiscal_year": YEAR,
                     "partner_id": row["partner_id"], "activity_code": code,
-                    "ceiling": CEILINGS[row["tier"]] * 3 // 4, "starts_on": f"{YEAR}-01-02",
+                    "ceiling": CEILINGS[row["tier"]] * 3 // 4, "starts_on": f"{YEAR}-01-01",
                     "ends_on": f"{YEAR}-12-31"}
         cid = _eventually(lambda: finance.contracts.sign_contract(
             contract, command_id=f"demo-{n:02d}-contract"))["contract_id"]
