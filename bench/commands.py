@@ -276,6 +276,7 @@ class Regency:
         process on the same store: loading them from snapshots (as the services do) against
         replaying their whole histories (an application without snapshots)."""
         class Replaying(ContractsApplication):
+            name = ContractsApplication.name  # the same store (a subclass is named after itself)
             snapshotting_intervals = {}
 
         finance = {"sub": "bench.finance", "roles": ["finance"]}
