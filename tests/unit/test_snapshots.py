@@ -96,3 +96,25 @@ def test_a_snapshot_that_cannot_be_written_fails_no_command(world, monkeypatch, 
     assert world.contracts.order(placed["order_id"]).contract_id == uuid.UUID(cid)
     assert world.contracts.repository.get(uuid.UUID(cid)).reserved == placed["gross"]
     assert "a snapshot was not written; the events are saved" in caplog.text
+
+
+def test_a_partner_s_snapshot_is_encrypted_like_its_events(tmp_path, monkeypatch):
+    import sqlite3
+
+    from eventsourcing.cryptography import AESCipher
+
+    from shared.config import Settings
+    from tests.support import actor, company, loaded
+
+    monkeypatch.setitem(PartnersApplication.snapshotting_intervals, Partner, 2)
+    app = PartnersApplication(Settings.from_env({
+        "SEKLIK_DATA_DIR": str(tmp_path), "CIPHER_KEY": AESCipher.create_key(32)}))
+    pid = app.register_partner(loaded(company(7)), actor=actor("admin"))["partner_id"]
+    app.deregister_partner(pid, "closed down", actor=actor("admin"))  # version 2: snapshot
+    assert list(app.snapshots.get(uuid.UUID(pid)))
+    with sqlite3.connect(tmp_path / "partners.sqlite") as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        raw = b"".join(bytes(row[0]) for t in tables if "snapshot" in t
+                       for row in db.execute(f"SELECT state FROM {t}"))
+    assert raw and company(7)["npwp"].encode() not in raw
+    assert app.repository.get(uuid.UUID(pid)).npwp == company(7)["npwp"]
