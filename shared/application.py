@@ -32,8 +32,10 @@ SAVE_ATTEMPTS = 5
 # Aggregates whose histories grow all year (a budget takes an event for every order placed, paid
 # or released against it) are snapshotted every SNAPSHOT_EVERY events: a command then loads the
 # last snapshot and the events after it, not the whole year. Snapshots live beside the events
-# (same store, same cipher); the log, verify and replay never read them.
-SNAPSHOT_EVERY = 100
+# (same store, same cipher); the log, verify and replay never read them. Measured on one contract
+# taking 1,000 orders in process: every 10 events 619 orders/s, 20: 578/s, 50: 444/s, 100: 299/s,
+# never: 87/s falling to 13/s; 20 writes half the snapshots of 10 for 7% less.
+SNAPSHOT_EVERY = 20
 log = logging.getLogger(__name__)
 
 
