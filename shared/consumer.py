@@ -50,9 +50,15 @@ class TrackedConsumer:
         self.fetched = 0
         self.latest_seen = 0  # the highest notification id heard of, delivered or fetched
         self.stale = 0  # deliveries of notifications the source's log does not hold
+        # A position read before: positions only move forward, so a delivery at or below it is
+        # a duplicate without asking the store (a queue full of what catch-up applied drains
+        # at the broker's pace, not the database's).
+        self._known = 0
 
     def position(self) -> int:
-        return self._position(self.source) or 0
+        position = self._position(self.source) or 0
+        self._known = max(self._known, position)
+        return position
 
     def receive(self, envelope: dict) -> str:
         """Apply one delivered envelope; 'applied' or 'duplicate'."""
@@ -62,6 +68,9 @@ class TrackedConsumer:
         with self._lock:
             nid = envelope["notification_id"]
             seen_before, self.latest_seen = self.latest_seen, max(self.latest_seen, nid)
+            if nid <= self._known:
+                self.duplicates += 1
+                return "duplicate"
             position = self.position()
             if nid <= position:
                 self.duplicates += 1

@@ -171,3 +171,25 @@ def test_after_a_gap_the_source_s_own_copy_is_applied_not_the_delivered_one(
     assert consumer.receive(foreign_third) == "applied"
     assert [r["legal_name"] for r in reporting.partner_registry()] == [
         "Sriwijaya Media Utama 1", "Sriwijaya Media Utama 2"]
+
+
+def test_a_duplicate_below_a_known_position_is_skipped_without_asking_the_store(
+        partners, reporting):
+    asked = []
+
+    def position(source):
+        asked.append(source)
+        return reporting.tracked_position(source)
+
+    consumer = TrackedConsumer("partners", position, reporting.apply_envelope,
+                               lambda source, after, limit: partners.notifications(after, limit))
+    register(partners, 1)
+    register(partners, 2)
+    envelopes = partners.notifications(0, 10)
+    assert consumer.catch_up() == 4
+    asked.clear()
+    assert [consumer.receive(e) for e in envelopes] == ["duplicate"] * 4
+    assert asked == []
+    register(partners, 3)
+    assert consumer.receive(partners.notifications(4, 1)[0]) == "applied"
+    assert reporting.tracked_position("partners") == 5
