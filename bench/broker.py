@@ -23,12 +23,23 @@ def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
+def forget_abandoned() -> None:
+    """Delete the vhosts of benchmark runs that were killed before they could."""
+    listing = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], check=True,
+                             capture_output=True, text=True, timeout=60).stdout.split()
+    for vhost in listing:
+        pid = vhost.removeprefix("seklik-bench-")
+        if pid != vhost and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            rabbitmqctl("delete_vhost", vhost)
+
+
 @contextlib.contextmanager
 def own_vhost(name: str = f"seklik-bench-{os.getpid()}"):
     """Point AMQP_URI at a new vhost for the duration; the vhost goes with everything in it."""
     if shutil.which("rabbitmqctl") is None or "AMQP_URI" in os.environ:
         yield uri()
         return
+    forget_abandoned()
     rabbitmqctl("add_vhost", name)
     rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
     os.environ["AMQP_URI"] = f"{DEFAULT}{name}"

@@ -23,11 +23,12 @@ import uuid
 from pathlib import Path
 
 import eventlet
+from kombu import Connection
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from bench import broker
 from seklik import demo
-from seklik.cluster import ROOT, spawn, terminate, wait_answering
+from seklik.cluster import ROOT, durable_queues, spawn, terminate, wait_answering
 from seklik.tables import render
 from services.assessment import schemas as assessment_schemas
 from services.assessment.application import AssessmentApplication
@@ -329,13 +330,29 @@ def grid(bench: Bench, regency: Regency, command: str, call) -> list[dict]:
     return rows
 
 
+def waiting_in_feeds(amqp_uri: str) -> int:
+    """Messages waiting in the services' feed queues (duplicates of what catch-up applied
+    included): a delivery queues behind them."""
+    waiting = 0
+    with Connection(amqp_uri) as conn:
+        for name in durable_queues():
+            if name.startswith("seklik."):
+                try:
+                    waiting += conn.channel().queue_declare(name, passive=True).message_count
+                except conn.channel_errors:  # not declared: its consumer never ran here
+                    pass
+    return waiting
+
+
 def caught_up(bench: Bench, timeout: float = 300) -> None:
-    """Until the projector has applied every event the services recorded before it started."""
+    """Until the projector has applied every event the services recorded before, and the feed
+    queues hold nothing left from the bursts before: propagation at a steady load."""
     deadline = time.monotonic() + timeout
     with bench.proxy("auditor") as auditor:
         while time.monotonic() < deadline:
             status = auditor.reporting.projection_status()
-            if all(row.get("lag") == 0 for row in status):
+            if all(row.get("lag") == 0 for row in status) and not waiting_in_feeds(
+                    bench.env["AMQP_URI"]):
                 return
             time.sleep(0.5)
     raise RuntimeError(f"the projector did not catch up in {timeout}s: {status}")
