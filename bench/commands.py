@@ -73,7 +73,7 @@ class Bench:
                     "AMQP_URI": broker.uri(), "SEKLIK_LOG_LEVEL": "WARNING",
                     "SEKLIK_CATCHUP_INTERVAL": "1", "PYTHONWARNINGS": "ignore",
                     **(postgres_env() if store == "postgres" else {})}
-        self.store = store
+        self.apps = {}
         self.logs = data / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.procs = []
@@ -104,15 +104,16 @@ class Bench:
         terminate(proc)
         self.procs.remove(proc)
 
-    def proxy(self, role: str, timeout: float = 60, partner_id: str | None = None):
-        token = mint_token(SECRET, f"bench.{role}", [role], ttl_seconds=3600,
-                           partner_id=partner_id)
+    def proxy(self, role: str, timeout: float = 60):
+        token = mint_token(SECRET, f"bench.{role}", [role], ttl_seconds=3600)
         return ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=timeout,
                                context_data=bearer(token))
 
     def app(self, application):
-        """The service's application on the same store, in this process."""
-        return application(Settings.from_env(self.env))
+        """The service's application on the same store, in this process (one of each)."""
+        if application not in self.apps:
+            self.apps[application] = application(Settings.from_env(self.env))
+        return self.apps[application]
 
     def rate(self, role: str, callers: int, calls: int, call) -> float:
         """Calls per second: `calls` calls of `call(rpc, n)` shared by `callers` callers, each
@@ -184,7 +185,7 @@ class Regency:
             admin.assessment.set_rubric(YEAR, demo.RUBRIC, command_id=f"demo-rubric-{YEAR}")
             self.active = [r["partner_id"] for r in self.rows if r["status"] == "active"]
             for pid in self.active:  # assessment learns the partners from partners' events
-                demo._eventually(lambda: assessor.assessment.get_assessment(YEAR, pid))
+                demo.eventually(lambda: assessor.assessment.get_assessment(YEAR, pid))
 
     def open_trade(self) -> None:
         with self.bench.proxy("admin") as admin, self.bench.proxy("assessor") as assessor, \
@@ -195,12 +196,13 @@ class Regency:
                 finance.contracts.set_tier_ceiling(YEAR, tier, 10**13)
             tiered = [r for r in rows if r.get("tier") not in (None, "-")]
             for n, row in enumerate(tiered, start=1):
-                code = BENCH_ACTIVITY.format(n)  # a budget per contract: the contention a
-                finance.contracts.set_budget(YEAR, code, f"Bench {n}", 10**12)  # regency has
-                self.contracts.append(demo._eventually(lambda: finance.contracts.sign_contract({
+                # A budget per contract: orders contend on their contract and budget only.
+                code = BENCH_ACTIVITY.format(n)
+                finance.contracts.set_budget(YEAR, code, f"Bench {n}", 10**12)
+                self.contracts.append(demo.eventually(lambda: finance.contracts.sign_contract({
                     "number": f"{n:03d}/SPK/BENCH/{YEAR}", "fiscal_year": YEAR,
                     "partner_id": row["partner_id"], "activity_code": code,
-                    "ceiling": 10**11, "starts_on": f"{YEAR}-01-02",
+                    "ceiling": 10**11, "starts_on": f"{YEAR}-01-01",
                     "ends_on": f"{YEAR}-12-31"}))["contract_id"])
 
     # The commands, as a calling system sends them ----------------------------------------

@@ -13,25 +13,19 @@ import time
 from kombu import Connection, Exchange, Producer, Queue
 
 from bench import broker
+from bench.commands import company
+from seklik.tables import render
 from services.partners.application import PartnersApplication
+from services.partners.schemas import PartnerSchema
 from shared.config import Settings
 from shared.relay import ConfirmingPublisher, OutboxRelay
-from seklik.tables import render
+from shared.schemas import load
 
 
 def fill(app: PartnersApplication, events: int) -> None:
-    import datetime as dt
-
     actor = {"sub": "bench", "roles": ["admin"]}
     for n in range(events // 2):  # a registration records two events
-        name = f"Media Bench {n}"
-        app.register_partner({
-            "legal_name": name, "brand_name": name, "legal_form": "PT", "media_type": "online",
-            "npwp": f"{n:015d}", "nib": f"{n:013d}", "pkp": True, "address": "Kayuagung",
-            "founded_on": dt.date(2015, 1, 1),
-            "contact": {"email": "r@example.id", "phone": "+62 712 1"},
-            "bank_account": {"bank": "BSB", "number": "1234567", "holder": f"PT {name}"}},
-            actor=actor)
+        app.register_partner(load(PartnerSchema, company(n)), actor=actor)
 
 
 def measure(app, first: int = 0) -> dict:

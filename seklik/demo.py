@@ -246,7 +246,7 @@ def trade(finance, rows, say=print) -> list[dict]:
                     "partner_id": row["partner_id"], "activity_code": code,
                     "ceiling": CEILINGS[row["tier"]] * 3 // 4, "starts_on": f"{YEAR}-01-01",
                     "ends_on": f"{YEAR}-12-31"}
-        cid = _eventually(lambda: finance.contracts.sign_contract(
+        cid = eventually(lambda: finance.contracts.sign_contract(
             contract, command_id=f"demo-{n:02d}-contract"))["contract_id"]
         for k, title in enumerate(("Sosialisasi vaksinasi HPV", "Hari Jadi Kabupaten OKI",
                                    "Festival Bidar Kayuagung")):
@@ -276,7 +276,7 @@ def trade(finance, rows, say=print) -> list[dict]:
     return orders
 
 
-def _eventually(call, timeout: float = 30):
+def eventually(call, timeout: float = 30):
     import time
 
     deadline = time.monotonic() + timeout

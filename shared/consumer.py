@@ -10,8 +10,9 @@
 A delivery at or below the position is a duplicate and is skipped. A delivery past position + 1
 means something was missed (or is still on its way): the range is fetched from the source and
 applied first, then the source's own copy of the delivered notification; a notification the
-source's log does not hold (a queue that outlived a restored store) moves nothing. `catch_up` reads the source until its end, for a consumer that was down or whose
-last message was lost. The nameko side (`tracked_events`, `Feed`) wires this into a service.
+source's log does not hold (a queue that outlived a restored store) moves nothing. `catch_up`
+reads the source until its end, for a consumer that was down or whose last message was lost.
+The nameko side (`tracked_events`, `Feed`) wires this into a service.
 """
 from __future__ import annotations
 
@@ -61,20 +62,19 @@ class TrackedConsumer:
         return position
 
     def receive(self, envelope: dict) -> str:
-        """Apply one delivered envelope; 'applied' or 'duplicate'."""
+        """Apply one delivered envelope; 'applied', 'duplicate' or 'not_in_source'."""
         if envelope.get("source") != self.source:
             raise ValueError(f"envelope from {envelope.get('source')!r} given to the "
                              f"{self.source!r} consumer")
         with self._lock:
             nid = envelope["notification_id"]
             seen_before, self.latest_seen = self.latest_seen, max(self.latest_seen, nid)
+            if nid > self._known:  # only a delivery past the position known asks the store
+                self.position()
             if nid <= self._known:
                 self.duplicates += 1
                 return "duplicate"
-            position = self.position()
-            if nid <= position:
-                self.duplicates += 1
-                return "duplicate"
+            position = self._known
             if nid > position + 1:
                 own = self._fill(position, nid)
                 if self.position() >= nid:

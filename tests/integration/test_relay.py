@@ -81,7 +81,8 @@ def test_a_held_lease_is_written_once_per_half_lease_not_on_every_poll(app, tap,
         relay.close()
 
 
-def test_the_cursor_moves_in_the_transaction_of_the_checkpoints(app, tap, rabbit):
+def test_the_cursor_moves_when_an_auditor_s_digest_recorded_the_checkpoints_first(app, tap,
+                                                                                 rabbit):
     relay = OutboxRelay(app, rabbit, lease_seconds=LEASE)
     try:
         register(app, 1)
