@@ -15,7 +15,7 @@ install: $(BIN)/seklik
 
 # Starts every service against the local RabbitMQ on SQLite files, runs the demo, keeps running.
 run: install
-	PYTHONWARNINGS=ignore $(BIN)/seklik up --demo
+	SEKLIK_ENV=development PYTHONWARNINGS=ignore $(BIN)/seklik up --demo
 
 # The whole suite: unit, service, and integration (real RabbitMQ and PostgreSQL).
 test: install

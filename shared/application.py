@@ -219,7 +219,8 @@ class ServiceApplication(Application):
         try:
             evt = self.mapper.to_domain_event(notification)
         except Exception as exc:  # a stored event that no longer decodes: changed at rest
-            return {"source": self.name, "notification_id": notification.id,
+            return {"regency": self.settings.regency_code, "source": self.name,
+                    "notification_id": notification.id,
                     "originator_id": str(notification.originator_id),
                     "originator_version": notification.originator_version,
                     "type": notification.topic.rsplit(".", 1)[-1], "timestamp": None,
@@ -227,6 +228,7 @@ class ServiceApplication(Application):
                     "schema_version": None,
                     "undecodable": f"{type(exc).__name__}: {exc}"[:300]}
         return {
+            "regency": self.settings.regency_code,
             "source": self.name,
             "notification_id": notification.id,
             "originator_id": str(evt.originator_id),

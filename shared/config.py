@@ -6,11 +6,18 @@ as POSTGRES_HOST or POSTGRES_DBNAME is set.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 DEV_SECRET = "seklik-dev-secret-change-me"
+# Well known, so never a secret: used only with SEKLIK_ENV=development, where every store is
+# still encrypted (the code path is the one production runs) but with a key anyone can read here.
+DEV_CIPHER_KEY = base64.b64encode(hashlib.sha256(b"seklik development cipher key").digest()
+                                  ).decode()
 
 # The variables SEKLIK itself reads. eventsourcing reads a few more of its own (CIPHER_KEY ...).
 VARIABLES = {
@@ -18,6 +25,9 @@ VARIABLES = {
     "SEKLIK_DATA_DIR": "folder of the embedded SQLite stores (one file per service)",
     "SEKLIK_AUTH_SECRET": "HS256 secret that signs and checks every token",
     "SEKLIK_REGENCY": "name of the regency this deployment serves",
+    "SEKLIK_REGENCY_CODE": "kode wilayah of the regency (e.g. 16.02): every envelope carries it",
+    "SEKLIK_ENV": "'development' allows well-known development keys; anything else requires "
+                  "every secret",
     "SEKLIK_RELAY": "'on' (default) or 'off': publish the service's events from this process",
     "SEKLIK_RELAY_INTERVAL": "seconds between two polls of the outbox when idle (default 0.5)",
     "SEKLIK_CATCHUP_INTERVAL": "seconds between two catch-up reads of a consumer's sources",
@@ -40,6 +50,8 @@ class Settings:
     data_dir: Path
     auth_secret: str
     regency: str
+    regency_code: str
+    env: str
     relay_enabled: bool
     relay_interval: float
     catchup_interval: float
@@ -65,6 +77,8 @@ class Settings:
             data_dir=Path(env.get("SEKLIK_DATA_DIR", "var/data")),
             auth_secret=env.get("SEKLIK_AUTH_SECRET", DEV_SECRET),
             regency=env.get("SEKLIK_REGENCY", "Kabupaten Ogan Komering Ilir"),
+            regency_code=env.get("SEKLIK_REGENCY_CODE", "16.02"),
+            env=env.get("SEKLIK_ENV", "production"),
             relay_enabled=env.get("SEKLIK_RELAY", "on").lower() not in ("off", "0", "no"),
             relay_interval=float(env.get("SEKLIK_RELAY_INTERVAL", "0.5")),
             catchup_interval=float(env.get("SEKLIK_CATCHUP_INTERVAL", "5")),
@@ -73,8 +87,23 @@ class Settings:
             schema_prefix=env.get("POSTGRES_SCHEMA_PREFIX", "seklik_"),
             cipher={"CIPHER_KEY": env["CIPHER_KEY"], "CIPHER_TOPIC": env.get(
                 "CIPHER_TOPIC", "eventsourcing.cryptography:AESCipher")}
-            if env.get("CIPHER_KEY") else None,
+            if env.get("CIPHER_KEY") else (
+                {"CIPHER_KEY": DEV_CIPHER_KEY,
+                 "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher"}
+                if env.get("SEKLIK_ENV") == "development" else None),
         )
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def digest_key(self) -> bytes:
+        """The key of SEKLIK's keyed digests (claim ids, commitments to personal numbers):
+        derived from CIPHER_KEY, so the one secret kept for ten years keeps them stable."""
+        key = (self.cipher or {}).get("CIPHER_KEY") or DEV_CIPHER_KEY
+        return hmac.new(base64.b64decode(key), b"seklik keyed digests v1",
+                        hashlib.sha256).digest()
 
     def store_env(self, service: str) -> dict[str, str]:
         """The eventsourcing settings of one service's own store (encrypted with CIPHER_KEY)."""

@@ -9,7 +9,12 @@ A test that needs RabbitMQ or PostgreSQL fails, loudly, when it is not there: it
 """
 from __future__ import annotations
 
+import os
 import warnings
+
+# The suite runs as a developer's machine does: well-known development keys where a test does
+# not set its own (a production deployment refuses to start without every secret).
+os.environ["SEKLIK_ENV"] = "development"
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # eventlet announces its own deprecation
@@ -24,7 +29,6 @@ import nameko.rpc  # noqa: E402
 nameko.rpc.RPC_REPLY_QUEUE_TTL = 10_000
 
 import itertools
-import os
 import socket
 import uuid
 
