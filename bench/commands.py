@@ -37,13 +37,12 @@ from services.contracts.application import ContractsApplication
 from services.partners import schemas as partners_schemas
 from services.partners.application import PartnersApplication
 from shared.application import SNAPSHOT_EVERY
-from shared.auth import bearer, mint_token
+from shared.auth import FreshBearer, development_key, mint_token
 from shared.config import Settings
 from shared.domain import acting_as
 from shared.errors import Conflict
 from shared.schemas import load
 
-SECRET = "bench-secret-0123456789abcdef0123456789"
 CALLS = 240          # commands per figure, shared by the callers
 GRID = (1, 8, 32)    # concurrent callers
 YEAR = demo.YEAR
@@ -69,7 +68,8 @@ class Bench:
     """Service processes on one set of stores, and callers with tokens."""
 
     def __init__(self, data: Path, store: str = "sqlite"):
-        self.env = {"SEKLIK_DATA_DIR": str(data), "SEKLIK_AUTH_SECRET": SECRET,
+        # Development keys: the services verify the development issuer's tokens.
+        self.env = {"SEKLIK_DATA_DIR": str(data), "SEKLIK_ENV": "development",
                     "AMQP_URI": broker.uri(), "SEKLIK_LOG_LEVEL": "WARNING",
                     "SEKLIK_CATCHUP_INTERVAL": "1", "PYTHONWARNINGS": "ignore",
                     **(postgres_env() if store == "postgres" else {})}
@@ -105,9 +105,12 @@ class Bench:
         self.procs.remove(proc)
 
     def proxy(self, role: str, timeout: float = 60):
-        token = mint_token(SECRET, f"bench.{role}", [role], ttl_seconds=3600)
+        regency = Settings.from_env(self.env).regency_code
+        key = development_key()
+        # A fresh token per call: a long benchmark outlives a 15-minute token.
         return ClusterRpcProxy({"AMQP_URI": self.env["AMQP_URI"]}, timeout=timeout,
-                               context_data=bearer(token))
+                               context_data=FreshBearer(lambda: mint_token(
+                                   key, f"bench.{role}", [role], regency=regency)))
 
     def app(self, application):
         """The service's application on the same store, in this process (one of each)."""

@@ -120,7 +120,8 @@ def trail_rows(entity_id: str, events: list[dict]) -> list[dict]:
     for event in events:
         recomputed = chain_hash(originator_id=entity_id, originator_version=event["version"],
                                 type=event["type"], timestamp=event["timestamp"],
-                                actor=event["actor"], payload=event["payload"],
+                                actor=event["actor"],
+                                payload=event.get("committed_payload", event["payload"]),
                                 prev_hash=event["prev_hash"])
         rows.append({**event, "verified": recomputed == event["hash"]})
     return rows

@@ -2,14 +2,17 @@
 
   seklik up [--demo] [--exit]     start every service as its own process (as docker-compose does)
   seklik demo                     register the demo round through RPC and show it
-  seklik token --sub NAME --role ROLE [--role ...] [--partner-id ID]   mint a token (local use)
+  seklik token --sub NAME --role ROLE [--partner-id ID] [--ttl S]   mint a token (issuer key)
+  seklik keygen                   print a new set of keys for .env
   seklik ping SERVICE             exit 0 when SERVICE answers RPC (compose healthcheck)
   seklik report NAME --year Y [--as-of DATE] [--format table|csv|json] [--lang en|id]
   seklik reporting rebuild        empty the views and replay every source (projector stopped)
+  seklik reporting quarantine [--service S] [--format table|json]   what consumers set aside
+  seklik reporting retry --service S --source X --notification N    apply it again after a fix
   seklik audit verify [--digest FILE] | digest | replay --as-of DATE --out DIR | trail ID
 
-Calls carry the token in --token or SEKLIK_TOKEN; without one, a local token is minted with
-SEKLIK_AUTH_SECRET (development only).
+Calls carry the token in --token or SEKLIK_TOKEN; without one, each call carries a token minted
+here with SEKLIK_TOKEN_PRIVATE_KEY (with SEKLIK_ENV=development, the well-known development key).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -25,8 +29,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-from shared.auth import ROLES, bearer, mint_token
+from shared.auth import (PERSON_MAX_TTL, PERSON_TTL, ROLES, FreshBearer, encode_key,
+                         issuer_key, mint_token, service_token)
 from shared.config import Settings
+from shared.errors import Conflict
+from shared.quarantine import describe
+from shared import transport  # noqa: F401  (RPC messages stay off the broker's disk)
 from seklik import audit, cluster, demo, reports
 from seklik.progress import Progress
 from seklik.tables import render
@@ -34,22 +42,50 @@ from seklik.tables import render
 
 @contextmanager
 def rpc_proxy(settings: Settings, *roles: str, sub: str = "seklik-cli", timeout: float = 30,
-              token: str | None = None):
+              token: str | None = None, service: str | None = None):
     import nameko.rpc
     from nameko.standalone.rpc import ClusterRpcProxy
 
     # A command line call is over in seconds: its reply queue need not wait 5 minutes.
     nameko.rpc.RPC_REPLY_QUEUE_TTL = 30_000
-    token = token or mint_token(settings.auth_secret, sub, roles or ("system",),
-                                ttl_seconds=3600)
+    mint = cli_tokens(settings, sub, roles or ("system",), token, service)
     with ClusterRpcProxy({"AMQP_URI": settings.amqp_uri}, timeout=timeout,
-                         context_data=bearer(token)) as proxy:
+                         context_data=FreshBearer(mint)) as proxy:
         yield proxy
 
 
+def cli_tokens(settings: Settings, sub: str, roles, token: str | None = None,
+               service: str | None = None):
+    """What gives the command line's token for each call: `token` (--token, SEKLIK_TOKEN) as
+    given; else a fresh 15-minute one signed with the issuer key; else, for a `system` command
+    run inside a service's container (`seklik ping partners` as its healthcheck, `seklik
+    reporting rebuild` in reporting's), a 60-second one signed with that service's key as
+    `<service>.<sub>`. Without any of them, exit saying which variable to set."""
+    if token:
+        return lambda: token
+    key = issuer_key(settings)
+    if key is not None:
+        return lambda: mint_token(key, sub, roles, regency=settings.regency_code)
+    if service and settings.service_key and tuple(roles) == ("system",):
+        return lambda: service_token(settings, service, sub)
+    raise SystemExit("seklik: no token to call SEKLIK with: set SEKLIK_TOKEN (or --token) to a "
+                     "token from `seklik token`, or SEKLIK_TOKEN_PRIVATE_KEY where tokens are "
+                     "issued (SEKLIK_ENV=development uses the well-known development key)")
+
+
 def cmd_token(args, settings: Settings) -> int:
-    print(mint_token(settings.auth_secret, args.sub, args.role, ttl_seconds=args.ttl,
-                     partner_id=args.partner_id))
+    key = issuer_key(settings)
+    if key is None:
+        print("seklik token signs with the issuer key: set SEKLIK_TOKEN_PRIVATE_KEY (from "
+              "`seklik keygen`), or SEKLIK_ENV=development for the development key",
+              file=sys.stderr)
+        return 2
+    try:
+        print(mint_token(key, args.sub, args.role, regency=settings.regency_code,
+                         ttl_seconds=args.ttl, partner_id=args.partner_id))
+    except ValueError as exc:
+        print(f"seklik token: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -61,15 +97,33 @@ def cmd_broker_definitions(args, settings: Settings) -> int:
 
 
 def cmd_keygen(args, settings: Settings) -> int:
+    """Every key a regency's .env needs, new: the cipher, the issuer's pair, one per service."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from eventsourcing.cryptography import AESCipher
 
-    print(AESCipher.create_key(32))
+    issuer = Ed25519PrivateKey.generate()
+    services = {name: Ed25519PrivateKey.generate() for name in cluster.service_commands()}
+    lines = [
+        f"# SEKLIK keys, made {dt.date.today().isoformat()} by `seklik keygen`. Keep them secret.",
+        "# CIPHER_KEY encrypts personal data at rest: keep it as long as the records (10 years).",
+        f"CIPHER_KEY={AESCipher.create_key(32)}",
+        "# The issuer's key signs people's tokens: only where tokens are issued, never a "
+        "service.",
+        f"SEKLIK_TOKEN_PRIVATE_KEY={encode_key(issuer)}",
+        f"SEKLIK_TOKEN_PUBLIC_KEY={encode_key(issuer.public_key())}",
+        "# Each service's own key (docker-compose.yml gives each service its own).",
+        *(f"SEKLIK_{name.upper()}_KEY={encode_key(key)}" for name, key in services.items()),
+        "SEKLIK_SERVICE_PUBLIC_KEYS=" + ",".join(
+            f"{name}={encode_key(key.public_key())}" for name, key in services.items()),
+    ]
+    print("\n".join(lines))
     return 0
 
 
 def cmd_ping(args, settings: Settings) -> int:
     try:
-        with rpc_proxy(settings, "system", sub="healthcheck", timeout=10) as rpc:
+        with rpc_proxy(settings, "system", sub="healthcheck", timeout=10,
+                       service=args.service) as rpc:
             getattr(rpc, args.service).notifications(after=0, limit=1)
     except Exception as exc:
         print(f"{args.service} does not answer: {exc}", file=sys.stderr)
@@ -84,7 +138,17 @@ def cmd_demo(args, settings: Settings) -> int:
             rpc_proxy(settings, "verifier", sub="verifikasi.demo") as verifier, \
             rpc_proxy(settings, "assessor", sub="penilai.demo") as assessor, \
             rpc_proxy(settings, "finance", sub="ppk.demo") as finance:
-        rows = demo.run(admin, verifier)
+        try:
+            rows = demo.run(admin, verifier)
+        except Conflict as exc:
+            if exc.code != "command_id_reused":
+                raise
+            # Its command ids are bound to their payloads, which carry that day's dates.
+            print("\nThis store already holds the demo round, recorded on an earlier day; "
+                  "running it again today would be other commands under the same ids. Start "
+                  "from fresh stores (`make clean`, or another SEKLIK_DATA_DIR) to watch it "
+                  "again.", file=sys.stderr)
+            return 0
         active = sum(r["status"] == "active" for r in rows)
         print(f"\n{len(rows)} media companies applied; {active} activated for {demo.YEAR}:\n")
         print(render(rows, ["brand", "media_type", "status", "unmet"]))
@@ -133,7 +197,8 @@ def cmd_rebuild(args, settings: Settings) -> int:
     from shared.consumer import TrackedConsumer, notifications_fetcher
 
     try:
-        with rpc_proxy(settings, "system", timeout=3, token=args.token) as rpc:
+        with rpc_proxy(settings, "system", sub="rebuild", timeout=3, token=args.token,
+                       service="reporting") as rpc:
             rpc.projector.feed_status()
         print("the projector is running: stop it first (docker compose stop projector), so "
               "that it does not apply events while the views are emptied", file=sys.stderr)
@@ -143,8 +208,10 @@ def cmd_rebuild(args, settings: Settings) -> int:
     views = ReportingApplication(settings)
     views.reset()
     rates = []
-    with notifications_fetcher(settings, "reporting.rebuild") as fetch, \
-            rpc_proxy(settings, "system", token=args.token) as rpc:
+    with notifications_fetcher(settings, "reporting.rebuild", mint=cli_tokens(
+            settings, "rebuild", ("system",), args.token, "reporting")) as fetch, \
+            rpc_proxy(settings, "system", sub="rebuild", token=args.token,
+                      service="reporting") as rpc:
         for source in SOURCES:
             total = getattr(rpc, source).digest()["last_notification_id"]
             bar = Progress(source, total, force=args.progress)
@@ -154,15 +221,78 @@ def cmd_rebuild(args, settings: Settings) -> int:
                 bar.advance(len(page))
                 return page
 
-            TrackedConsumer(source, views.tracked_position, views.apply_envelope,
-                            fetch_counted, apply_batch=views.apply_envelopes).catch_up()
+            TrackedConsumer.of(views, source, fetch_counted, "apply_envelope",
+                               "apply_envelopes").catch_up()
             rates.append((source, bar.done, bar.close()))
     for source, done, rate in rates:
         print(f"{source}: {done:,} events replayed ({rate:,.0f} events/s)")
     return 0
 
 
+# The projector and reporting share one store of views: its quarantine is listed by reporting
+# (which answers while the projector is busy) and retried by the projector (which holds the feeds).
+LISTED_BY = {"projector": "reporting"}
+RETRIED_BY = {"reporting": "projector"}
+QUARANTINE_COLUMNS = ["service", "source", "notification_id", "type", "tries", "first_try",
+                      "last_try", "released_at", "error"]
+
+
+def cmd_quarantine(args, settings: Settings) -> int:
+    """List what every service's consumers (and relay) set aside, from every store once."""
+    wanted = [LISTED_BY.get(s, s) for s in (args.service or event_sourced_services())]
+    rows, silent = [], []
+    with rpc_proxy(settings, "admin", sub="seklik-operator", token=args.token) as rpc:
+        for service in dict.fromkeys(wanted):
+            try:
+                listed = getattr(rpc, service).quarantine(source=args.source)
+            except Exception as exc:  # down, or refused: say so and list the others
+                silent.append(service)
+                print(f"{service} did not answer: {exc}", file=sys.stderr)
+                continue
+            rows += [{"service": service, **row} for row in listed]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif rows:
+        for row in rows:
+            row["error"] = row["error"] if len(row["error"]) <= 100 else row["error"][:99] + "…"
+        print(render(rows, QUARANTINE_COLUMNS))
+    else:
+        print("nothing is quarantined")
+    return 1 if silent else 0
+
+
+def cmd_retry(args, settings: Settings) -> int:
+    """Apply one quarantined notification again through the service that consumes it."""
+    from shared.errors import SeklikError
+
+    service = RETRIED_BY.get(args.service, args.service)
+    with rpc_proxy(settings, "admin", sub="seklik-operator", token=args.token) as rpc:
+        try:
+            answer = getattr(rpc, service).retry_quarantined(
+                source=args.source, notification_id=args.notification)
+        except SeklikError as exc:
+            print(f"{service}: {args.source} notification {args.notification}: {exc}",
+                  file=sys.stderr)
+            return 1
+    print(f"{service}: {args.source} notification {args.notification} {answer['status']}"
+          f" (try {answer['tries']}, released {answer['released_at']})")
+    return 0
+
+
+class Stopping(Exception):
+    """`seklik up` was asked to stop: SIGTERM (systemd, a container runtime) or SIGINT."""
+
+
+def _stop_requested(signum, frame):
+    raise Stopping(signal.Signals(signum).name)
+
+
 def cmd_up(args, settings: Settings) -> int:
+    # SIGTERM would otherwise end this process at once and leave every service running as an
+    # orphan (each has a session of its own, so no terminal signal reaches it either); SIGINT
+    # is handled the same way even when this process was started ignoring it.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop_requested)
     if not _reachable(settings.amqp_uri):
         print(f"RabbitMQ is not reachable at {settings.amqp_uri}. Start it, e.g. "
               "`rabbitmq-server -detached`, or set AMQP_URI.", file=sys.stderr)
@@ -190,11 +320,13 @@ def cmd_up(args, settings: Settings) -> int:
             time.sleep(1)
         print("a service stopped; see its log", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (Stopping, KeyboardInterrupt) as stop:
+        print(f"\n{stop or 'SIGINT'}: stopping every service", file=sys.stderr)
         return 0
     finally:
-        for proc in procs.values():
-            cluster.terminate(proc)
+        for sig in (signal.SIGTERM, signal.SIGINT):  # a second Ctrl-C: the stop is bounded
+            signal.signal(sig, signal.SIG_IGN)
+        cluster.stop_all(procs.values())
 
 
 def event_sourced_services(only=None) -> list[str]:
@@ -264,22 +396,22 @@ def cmd_audit_replay(args, settings: Settings) -> int:
         for source in SOURCES:
             remote = getattr(rpc, source)
             bar = Progress(source, None, force=args.progress)
-            root, last, replayed, batch = audit.GENESIS, 0, 0, []
+            root, last, replayed, batch, quarantined = audit.GENESIS, 0, 0, [], []
             for env in audit.pages(lambda a, n: remote.notifications(after=a, limit=n)):
-                root, last = audit.extend_root(root, env["notification_id"], env["hash"]), \
-                    env["notification_id"]
-                if env["timestamp"] and env["timestamp"] < end:
+                root, last = audit.extend_root(root, env["notification_id"],
+                                               env["hash"] or ""), env["notification_id"]
+                # An event that no longer decodes has no date: it is set aside, not dropped.
+                if env.get("undecodable") or (env["timestamp"] and env["timestamp"] < end):
                     batch.append(env)
                 if len(batch) >= 500:
-                    views.apply_envelopes(batch)
-                    replayed, batch = replayed + len(batch), []
+                    replayed += _replay(views, batch, quarantined)
+                    batch = []
                 bar.advance(1)
             if batch:
-                views.apply_envelopes(batch)
-                replayed += len(batch)
+                replayed += _replay(views, batch, quarantined)
             bar.close()
             manifest[source] = {"last_notification_id": last, "root_hash": root,
-                                "replayed": replayed}
+                                "replayed": replayed, "quarantined": quarantined}
     counts = audit.export_views(views, args.year or as_of.year, as_of, out)
     (out / "manifest.json").write_text(json.dumps({
         "regency": settings.regency, "as_of": as_of.isoformat(),
@@ -288,7 +420,41 @@ def cmd_audit_replay(args, settings: Settings) -> int:
         "built_from": manifest, "views": counts}, indent=2))
     print(f"{len(counts)} views as of {as_of} written to {out} (store {store}); manifest.json "
           "names the roots they were built from")
+    set_aside = sum(len(m["quarantined"]) for m in manifest.values())
+    if set_aside:
+        print(f"{set_aside} event(s) could not be applied and were quarantined in the replay's "
+              "store; manifest.json lists them", file=sys.stderr)
     return 0
+
+
+def _replay(views, batch: list[dict], quarantined: list[dict]) -> int:
+    """Apply a batch to the replay's views in one transaction; when that fails, one by one,
+    quarantining (in the replay's own store) each event that cannot be applied. The number
+    applied."""
+    from shared.consumer import unappliable
+
+    if not any(unappliable(env) for env in batch):
+        try:
+            views.apply_envelopes(batch)
+            return len(batch)
+        except Exception:  # one of them cannot be applied: find it
+            pass
+    applied = 0
+    for env in batch:
+        problem = unappliable(env)
+        if problem is None:
+            try:
+                views.apply_envelope(env)
+                applied += 1
+                continue
+            except Exception as exc:
+                problem = exc
+        views.quarantine.record(env["source"], env["notification_id"], env, problem,
+                                type_=env["type"])
+        views.skip_tracked(env)
+        quarantined.append({"notification_id": env["notification_id"], "type": env["type"],
+                            "error": describe(problem)})
+    return applied
 
 
 def _reachable(amqp_uri: str) -> bool:
@@ -317,12 +483,15 @@ def main(argv=None) -> int:
     token = sub.add_parser("token", help="mint a signed token for local use")
     token.add_argument("--sub", required=True, help="who the token speaks for")
     token.add_argument("--role", required=True, action="append", choices=ROLES)
-    token.add_argument("--partner-id", help="for a media company's own users")
-    token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
+    token.add_argument("--partner-id", help="the company's UUID, for a media company's own "
+                       "users (a media token carries no other role)")
+    token.add_argument("--ttl", type=int, default=PERSON_TTL,
+                       help=f"seconds (default {PERSON_TTL}, 15 minutes; at most "
+                            f"{PERSON_MAX_TTL}, 12 hours)")
     token.set_defaults(run=cmd_token)
 
-    sub.add_parser("keygen", help="print a new CIPHER_KEY (AES-256, base64)").set_defaults(
-        run=cmd_keygen)
+    sub.add_parser("keygen", help="print new keys for .env: CIPHER_KEY, the token issuer's "
+                   "pair, one key per service").set_defaults(run=cmd_keygen)
 
     definitions = sub.add_parser("broker-definitions", help="RabbitMQ users and permissions, "
                                  "one user per service (passwords from RABBITMQ_*_PASSWORD)")
@@ -353,6 +522,22 @@ def main(argv=None) -> int:
                          "stderr is not a terminal")
     rebuild.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
     rebuild.set_defaults(run=cmd_rebuild)
+    quarantine = reporting_sub.add_parser("quarantine", help="list what every consumer could "
+                                          "not decode or apply, and set aside")
+    quarantine.add_argument("--service", action="append", help="only this service "
+                            "(repeatable; default: every service)")
+    quarantine.add_argument("--source", help="only what came from this source")
+    quarantine.add_argument("--format", choices=("table", "json"), default="table")
+    quarantine.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
+    quarantine.set_defaults(run=cmd_quarantine)
+    retry = reporting_sub.add_parser("retry", help="apply a quarantined notification again, "
+                                     "after a fix")
+    retry.add_argument("--service", required=True, help="the service that quarantined it "
+                       "(reporting's rows go to the projector)")
+    retry.add_argument("--source", required=True, help="the service the event came from")
+    retry.add_argument("--notification", required=True, type=int, help="its notification id")
+    retry.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
+    retry.set_defaults(run=cmd_retry)
 
     audit_parser = sub.add_parser("audit", help="what an auditor runs")
     audit_sub = audit_parser.add_subparsers(dest="action", required=True)

@@ -3,7 +3,7 @@ the current year under the year's requirement policy; most are activated, some f
 different reasons.
 
 Everything goes through RPC, as Kominfo staff, the verification team and the companies would.
-Every command carries a command_id, so running the demo twice records nothing twice.
+Every command carries a command_id, so running the demo twice on one day records nothing twice.
 """
 from __future__ import annotations
 

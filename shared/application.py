@@ -21,9 +21,13 @@ from eventsourcing.domain import event
 from eventsourcing.persistence import IntegrityError, Tracking, Transcoding
 from eventsourcing.utils import get_topic
 
-from shared.config import Settings
-from shared.domain import GENESIS, Aggregate, acting_as, event_payload, jsonable
+from shared import personal
+from shared.config import Settings, store_setup
+from shared.domain import GENESIS, Aggregate, acting_as, canonical, event_payload, jsonable
 from shared.errors import Conflict, NotFound
+from shared.personal import keyed_digest
+from shared.schemas import check_command_id
+from shared.quarantine import Quarantine
 from shared.storage import SqlStore
 
 COMMAND_NAMESPACE = uuid.UUID("6f1d0c52-6b8e-4b8f-9f57-6c1e5e1a2b10")
@@ -51,17 +55,31 @@ class DateAsISO(Transcoding):
 
 
 class CommandRecord(Aggregate):
-    """The first answer to a command sent with a `command_id`; saved with the command's events."""
+    """The first answer to a command sent with a `command_id`; saved with the command's events.
+
+    It binds the id to the method, the caller (the actor's `sub`) and `payload_hash`, a keyed
+    digest of the command's validated arguments (see `payload_digest`). Records written before
+    that binding carry neither (None): they are compared by method only.
+    """
 
     @staticmethod
     def create_id(command_id: str) -> uuid.UUID:
         return uuid.uuid5(COMMAND_NAMESPACE, command_id)
 
     @event("CommandRecorded")
-    def __init__(self, command_id: str, method: str, answer: dict):
+    def __init__(self, command_id: str, method: str, answer: dict, caller: str | None = None,
+                 payload_hash: str | None = None):
         self.command_id = command_id
         self.method = method
         self.answer = answer
+        self.caller = caller
+        self.payload_hash = payload_hash
+
+
+def payload_digest(key: bytes, args: tuple, kwargs: dict) -> str:
+    """HMAC-SHA256 (under Settings.digest_key) of the canonical JSON of a command's arguments:
+    a plain hash of a payload holding a NIK or an NPWP could be brute-forced from a dump."""
+    return keyed_digest(key, canonical({"args": list(args), "kwargs": kwargs}).decode())
 
 
 def command(method: Callable) -> Callable:
@@ -69,27 +87,36 @@ def command(method: Callable) -> Callable:
 
     The method runs inside `acting_as(actor)` and returns `(answer, aggregates)`; the aggregates'
     new events are saved in one transaction, with the `CommandRecord` when a `command_id` is given.
-    A repeated `command_id` returns the first answer and records nothing. When a concurrent
-    command changed the same aggregate (or claimed the same unique key) first, the save fails as a
-    whole and the method runs again against the new state, so its own checks give the answer.
+    A `command_id` is a string of 1 to 100 characters from A-Z a-z 0-9 . _ : - (anything else is
+    ValidationFailed naming `command_id`), bound to the method, the caller and the arguments:
+    the same call again returns the first answer and records nothing; another method, caller or
+    payload under the same id is Conflict `command_id_reused`. When a concurrent command changed
+    the same aggregate (or claimed the same unique key) first, the save fails as a whole and the
+    method runs again against the new state, so its own checks give the answer.
     """
 
     @functools.wraps(method)
     def run(self: "ServiceApplication", *args, actor: dict, command_id: str | None = None,
             **kwargs):
+        check_command_id(command_id)  # whatever the entrypoint did: every command runs here
+        if command_id is not None:
+            caller = str(actor.get("sub")) if isinstance(actor, dict) else None
+            payload_hash = payload_digest(self.settings.digest_key, args, kwargs)
         for attempt in range(SAVE_ATTEMPTS):
             if attempt:  # jitter, so that colliding commands do not collide again in step
                 time.sleep(random.uniform(0, 0.01 * attempt))
-            if command_id:
-                previous = self.previous_answer(command_id, method.__name__)
+            if command_id is not None:
+                previous = self.previous_answer(command_id, method.__name__, caller,
+                                                payload_hash)
                 if previous is not None:
                     return previous
             with acting_as(actor):
                 answer, aggregates = method(self, *args, **kwargs)
                 answer = jsonable(answer)
-                if command_id:
+                if command_id is not None:
                     aggregates = [*aggregates, CommandRecord(
-                        command_id=command_id, method=method.__name__, answer=answer)]
+                        command_id=command_id, method=method.__name__, answer=answer,
+                        caller=caller, payload_hash=payload_hash)]
             try:
                 self.save(*aggregates)
             except IntegrityError:
@@ -108,8 +135,11 @@ class ServiceApplication(Application):
     def __init__(self, settings: Settings | None = None, env: dict | None = None,
                  clock: Callable[[], dt.date] | None = None):
         self.settings = settings or Settings.from_env()
+        # The hash chain commits personal numbers under the deployment's digest key.
+        personal.use_commitment_key(self.settings.digest_key)
         self._clock = clock
-        super().__init__(env={**self.settings.store_env(self.name), **(env or {})})
+        with store_setup(self.settings, self.name):  # one process at a time per schema
+            super().__init__(env={**self.settings.store_env(self.name), **(env or {})})
         self.sql = SqlStore(self.recorder.datastore)
         self.journal = self.sql.table("journal")
         self.sql.execute(
@@ -118,6 +148,8 @@ class ServiceApplication(Application):
             " originator_version BIGINT NOT NULL, event_hash TEXT NOT NULL,"
             " root_hash TEXT NOT NULL, recorded_at TEXT NOT NULL)")
         self._after_save: list[Callable[[], None]] = []
+        # What this store's consumers (and its relay) could not apply: shared/quarantine.py.
+        self.quarantine = Quarantine(self.sql, self.mapper.cipher, self.settings.regency_code)
 
     def today(self) -> dt.date:
         """The date rules are judged on (UTC); tests may give the application a clock."""
@@ -145,12 +177,17 @@ class ServiceApplication(Application):
         except Exception:
             log.exception("%s: a snapshot was not written; the events are saved", self.name)
 
-    def save_tracked(self, envelope: dict, *aggregates) -> None:
+    def save_tracked(self, envelope: dict, *aggregates, tracked: bool = True) -> None:
         """Save a consumer's change together with its position in the source's log.
 
         Raises IntegrityError, saving nothing, when that position was recorded already: a
-        duplicate delivery, or another replica that applied it first.
+        duplicate delivery, or another replica that applied it first. `tracked=False` (a
+        quarantined event applied again, behind the position) saves the change alone.
         """
+        if not tracked:
+            if aggregates:
+                self.save(*aggregates)
+            return
         processing = ProcessingEvent(Tracking(envelope["source"], envelope["notification_id"]))
         processing.collect_events(*aggregates)
         recordings = self._record(processing)
@@ -162,21 +199,44 @@ class ServiceApplication(Application):
         """The last notification of `source` applied here (0 for none)."""
         return self.recorder.max_tracking_id(source) or 0
 
+    def skip_tracked(self, envelope: dict) -> None:
+        """Move the position past an envelope that was quarantined, changing nothing else
+        (IntegrityError when the position is there already)."""
+        self.save_tracked(envelope)
+
     def after_save(self, callback: Callable[[], None]) -> None:
         """Call `callback` after every save that recorded events (the relay's nudge)."""
         self._after_save.append(callback)
 
     # Commands ----------------------------------------------------------------------------
 
-    def previous_answer(self, command_id: str, method: str) -> dict | None:
+    def previous_answer(self, command_id: str, method: str, caller: str | None = None,
+                        payload_hash: str | None = None) -> dict | None:
+        """The first answer under `command_id` when this is the same call again (same method,
+        caller and payload); None when the id is new; Conflict `command_id_reused` otherwise.
+
+        The conflict says which of method, caller and payload differs, never the other call's
+        payload or caller. A record from before callers and payloads were bound (None) is
+        compared by method only.
+        """
         try:
             record = self.repository.get(CommandRecord.create_id(command_id))
         except AggregateNotFoundError:
             return None
-        if record.method != method:
-            raise Conflict(f"command_id {command_id} was already used for {record.method}",
-                           code="command_id_reused",
-                           details={"command_id": command_id, "used_for": record.method})
+        differs = [what for what, first, now in (
+            ("method", record.method, method),
+            ("caller", getattr(record, "caller", None), caller),
+            ("payload", getattr(record, "payload_hash", None), payload_hash),
+        ) if first is not None and now is not None and first != now]
+        if differs:
+            details = {"command_id": command_id, "differs": differs}
+            if "caller" not in differs:  # the caller's own earlier command: say which it was
+                details["used_for"] = record.method
+            raise Conflict(
+                f"command_id {command_id} was already used for another call (its "
+                f"{' and '.join(differs)} differ{'s' if len(differs) == 1 else ''}); the same "
+                f"call again gets the first answer, a new call needs a new command_id",
+                code="command_id_reused", details=details)
         return record.answer
 
     def load(self, aggregate_id, kind: type, label: str, as_of: dt.date | None = None):
@@ -207,7 +267,8 @@ class ServiceApplication(Application):
     # The notification log as envelopes ---------------------------------------------------
 
     def notifications(self, after: int, limit: int) -> list[dict]:
-        """Envelopes with notification_id > after, in order, at most `limit` (≤ 1000)."""
+        """Envelopes with notification_id > after, in order, at most `limit` (≤ 1000), with
+        every personal number sealed: the same pages for every caller and the relay."""
         limit = max(0, min(int(limit), MAX_PAGE))
         if limit == 0:
             return []
@@ -236,7 +297,9 @@ class ServiceApplication(Application):
             "type": type(evt).__name__,
             "timestamp": jsonable(evt.timestamp),
             "actor": evt.actor,
-            "payload": jsonable(event_payload(evt)),
+            # Personal numbers leave the store only sealed (shared/personal.py).
+            "payload": personal.sealed(jsonable(event_payload(evt)), self.mapper.cipher,
+                                       self.settings.digest_key),
             "prev_hash": evt.prev_hash,
             "hash": evt.hash,
             "schema_version": getattr(type(evt), "class_version", 1),
@@ -283,9 +346,13 @@ class ServiceApplication(Application):
                 break
             rows = []
             for env in page:
-                root = extend_root(root, env["notification_id"], env["hash"])
+                # A stored event that no longer decodes has no hash to read: its checkpoint
+                # holds "" (as `audit verify` counts it), so the journal and the relay's
+                # cursor move on; verify reports the event itself as a finding.
+                event_hash = env["hash"] or ""
+                root = extend_root(root, env["notification_id"], event_hash)
                 rows.append((env["notification_id"], env["originator_id"],
-                             env["originator_version"], env["hash"], root, now))
+                             env["originator_version"], event_hash, root, now))
             last_page = len(page) < MAX_PAGE
             with self.sql.transaction() as cur:
                 for row in rows:  # another replica may record the same rows: same values

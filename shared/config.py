@@ -10,10 +10,10 @@ import base64
 import hashlib
 import hmac
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-DEV_SECRET = "seklik-dev-secret-change-me"
 # Well known, so never a secret: used only with SEKLIK_ENV=development, where every store is
 # still encrypted (the code path is the one production runs) but with a key anyone can read here.
 DEV_CIPHER_KEY = base64.b64encode(hashlib.sha256(b"seklik development cipher key").digest()
@@ -23,7 +23,12 @@ DEV_CIPHER_KEY = base64.b64encode(hashlib.sha256(b"seklik development cipher key
 VARIABLES = {
     "AMQP_URI": "RabbitMQ URI shared by every service",
     "SEKLIK_DATA_DIR": "folder of the embedded SQLite stores (one file per service)",
-    "SEKLIK_AUTH_SECRET": "HS256 secret that signs and checks every token",
+    "SEKLIK_TOKEN_PRIVATE_KEY": "Ed25519 key (base64 of 32 bytes) that signs people's tokens; "
+                                "only where tokens are issued (`seklik token`), never a service",
+    "SEKLIK_TOKEN_PUBLIC_KEY": "its public key: every service verifies people's tokens with it",
+    "SEKLIK_SERVICE_KEY": "this service's own Ed25519 key: signs its short service-to-service "
+                          "tokens",
+    "SEKLIK_SERVICE_PUBLIC_KEYS": "every service's public key, `partners=<b64>,assessment=...`",
     "SEKLIK_REGENCY": "name of the regency this deployment serves",
     "SEKLIK_REGENCY_CODE": "kode wilayah of the regency (e.g. 16.02): every envelope carries it",
     "SEKLIK_ENV": "'development' allows well-known development keys; anything else requires "
@@ -44,11 +49,23 @@ VARIABLES = {
 }
 
 
+# Outside SEKLIK_ENV=development a service refuses to start without each of these.
+REQUIRED_OUTSIDE_DEVELOPMENT = ("SEKLIK_TOKEN_PUBLIC_KEY", "SEKLIK_SERVICE_KEY",
+                                "SEKLIK_SERVICE_PUBLIC_KEYS", "CIPHER_KEY", "SEKLIK_REGENCY_CODE")
+
+
+class ConfigurationError(RuntimeError):
+    """The deployment lacks a setting it must have: the message names the variable(s)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     amqp_uri: str
     data_dir: Path
-    auth_secret: str
+    token_private_key: str | None  # base64 of raw Ed25519 keys; shared/auth.py loads them
+    token_public_key: str | None
+    service_key: str | None
+    service_public_keys: str | None
     regency: str
     regency_code: str
     env: str
@@ -59,6 +76,7 @@ class Settings:
     postgres: dict | None
     schema_prefix: str
     cipher: dict | None
+    unset: tuple[str, ...] = ()  # of REQUIRED_OUTSIDE_DEVELOPMENT
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -75,7 +93,10 @@ class Settings:
         return cls(
             amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
             data_dir=Path(env.get("SEKLIK_DATA_DIR", "var/data")),
-            auth_secret=env.get("SEKLIK_AUTH_SECRET", DEV_SECRET),
+            token_private_key=env.get("SEKLIK_TOKEN_PRIVATE_KEY") or None,
+            token_public_key=env.get("SEKLIK_TOKEN_PUBLIC_KEY") or None,
+            service_key=env.get("SEKLIK_SERVICE_KEY") or None,
+            service_public_keys=env.get("SEKLIK_SERVICE_PUBLIC_KEYS") or None,
             regency=env.get("SEKLIK_REGENCY", "Kabupaten Ogan Komering Ilir"),
             regency_code=env.get("SEKLIK_REGENCY_CODE", "16.02"),
             env=env.get("SEKLIK_ENV", "production"),
@@ -91,11 +112,23 @@ class Settings:
                 {"CIPHER_KEY": DEV_CIPHER_KEY,
                  "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher"}
                 if env.get("SEKLIK_ENV") == "development" else None),
+            unset=tuple(name for name in REQUIRED_OUTSIDE_DEVELOPMENT if not env.get(name)),
         )
 
     @property
     def development(self) -> bool:
         return self.env == "development"
+
+    def require_secrets(self) -> None:
+        """Refuse to run a service on well-known development keys or without a cipher unless
+        SEKLIK_ENV=development says so: a missing variable is named, never silently replaced."""
+        if self.development or not self.unset:
+            return
+        raise ConfigurationError(
+            f"SEKLIK_ENV is {self.env!r} and {', '.join(self.unset)} "
+            f"{'is' if len(self.unset) == 1 else 'are'} not set: set "
+            f"{'it' if len(self.unset) == 1 else 'them'} (`seklik keygen` prints the keys for "
+            ".env), or set SEKLIK_ENV=development to run with the well-known development keys")
 
     @property
     def digest_key(self) -> bytes:
@@ -111,8 +144,7 @@ class Settings:
         # Settings (a test, a script) never half-applies.
         cipher = self.cipher or {"CIPHER_KEY": "", "CIPHER_TOPIC": ""}
         if self.postgres:
-            schema = f"{self.schema_prefix}{service}"
-            ensure_schema(self.postgres, schema)
+            schema = f"{self.schema_prefix}{service}"  # created by store_setup()
             return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
                     "POSTGRES_SCHEMA": schema, **self.postgres, **cipher}
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -120,12 +152,37 @@ class Settings:
                 "SQLITE_DBNAME": str(self.data_dir / f"{service}.sqlite"), **cipher}
 
 
-def ensure_schema(postgres: dict, schema: str) -> None:
-    # eventsourcing creates its tables but not the schema that holds them.
+@contextmanager
+def store_setup(settings: Settings, service: str):
+    """Hold the set-up of `service`'s store for this process alone (PostgreSQL).
+
+    Services start all at once (docker compose up), and some share a schema (the projector and
+    reporting; replicas): two `CREATE ... IF NOT EXISTS` of one table at the same moment make
+    one of them fail on PostgreSQL's catalog (`pg_type_typname_nsp_index`). So the schema and
+    eventsourcing's tables are created under a session advisory lock keyed by the schema, on a
+    connection of its own held throughout; SqlStore takes the same key for each transaction
+    that creates a table or index afterwards (shared/storage.py).
+    """
+    if not settings.postgres:
+        yield
+        return
     import psycopg
 
-    with psycopg.connect(conninfo(postgres), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    schema = f"{settings.schema_prefix}{service}"
+    with psycopg.connect(conninfo(settings.postgres), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (schema_lock_key(schema),))
+        try:
+            # eventsourcing creates its tables but not the schema that holds them.
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (schema_lock_key(schema),))
+
+
+def schema_lock_key(schema: str) -> int:
+    """The advisory lock (a signed 64-bit key) under which `schema`'s tables are created."""
+    digest = hashlib.sha256(f"seklik store set-up {schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def conninfo(postgres: dict) -> str:

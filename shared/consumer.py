@@ -2,10 +2,16 @@
 
 `TrackedConsumer` is plain Python. It is given:
 - `position(source)`: the last notification id of `source` applied here;
-- `apply(envelope)`: makes this service's change AND records the new position in one
-  transaction, raising eventsourcing's IntegrityError when that position was already recorded
-  (a duplicate, or a replica that got there first);
-- `fetch(source, after, limit)`: the source's `notifications` RPC.
+- `apply(envelope, tracked=True)`: makes this service's change AND records the new position in
+  one transaction, raising eventsourcing's IntegrityError when that position was already
+  recorded (a duplicate, or a replica that got there first); `tracked=False` makes the change
+  alone (a quarantined event applied again behind the position);
+- `fetch(source, after, limit)`: the source's `notifications` RPC;
+- `quarantine`, `skip(envelope)` and `regency` (`TrackedConsumer.of(app, ...)` wires them from
+  a ServiceApplication): nothing stops the pipeline. A delivery that is not an envelope of this
+  source, or is of another regency, is quarantined and moves nothing; an event that cannot be
+  applied (or that its source can no longer decode) is quarantined, logged at ERROR, and the
+  position moves past it, so later events flow. `retry` applies it again after a fix.
 
 A delivery at or below the position is a duplicate and is skipped. A delivery past position + 1
 means something was missed (or is still on its way): the range is fetched from the source and
@@ -21,7 +27,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from kombu import Queue
 from nameko.events import SERVICE_POOL, EventHandler, get_event_exchange
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
@@ -29,26 +35,41 @@ from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.auth import bearer, mint_token
+from shared.auth import FreshBearer, service_token
 from shared.config import Settings
+from shared.errors import Conflict, NotFound, RuleViolated
+from shared.quarantine import delivery_key, not_an_envelope
+from shared import transport  # noqa: F401  (RPC messages stay off the broker's disk)
 
 log = logging.getLogger(__name__)
 PAGE = 500
 APPLY_ATTEMPTS = 5
-PROXY_LIFETIME = 3000  # seconds: a feed's RPC proxy is renewed before its token expires
+PROXY_LIFETIME = 3000  # seconds: a feed renews its RPC proxy (each call carries a fresh token)
+# The store is away or its connection broke: nothing is wrong with the event, so it is not
+# quarantined; the delivery fails and catch-up applies it later.
+TRANSIENT = (OperationalError, InterfaceError)
 
 
 class TrackedConsumer:
-    def __init__(self, source: str, position, apply, fetch, apply_batch=None):
+    def __init__(self, source: str, position, apply, fetch, apply_batch=None, *,
+                 quarantine=None, skip=None, regency: str | None = None):
         self.source = source
         self._position = position
         self._apply = apply
         self._apply_batch = apply_batch  # optional: a page in one transaction (catch-up)
         self._fetch = fetch
+        # Nothing stops the pipeline: with a quarantine (shared/quarantine.py), what cannot be
+        # applied is set aside and `skip(envelope)` moves the position past it. Without one
+        # (a bare consumer in a test), the failure is raised as it is.
+        self._quarantine = quarantine
+        self._skip = skip
+        self.regency = regency  # None: envelopes of any regency (a test's bare consumer)
         self._lock = threading.Lock()
         self.applied = 0
         self.duplicates = 0
         self.fetched = 0
+        self.quarantined = 0
+        self.refused = 0
         self.latest_seen = 0  # the highest notification id heard of, delivered or fetched
         self.stale = 0  # deliveries of notifications the source's log does not hold
         # A position read before: positions only move forward, so a delivery at or below it is
@@ -56,16 +77,36 @@ class TrackedConsumer:
         # at the broker's pace, not the database's).
         self._known = 0
 
+    @classmethod
+    def of(cls, app, source: str, fetch, handler: str = "apply_envelope",
+           batch_handler: str | None = None) -> "TrackedConsumer":
+        """A consumer of `source` applying into a ServiceApplication, with its quarantine."""
+        return cls(source, position=app.tracked_position, apply=getattr(app, handler),
+                   fetch=fetch,
+                   apply_batch=getattr(app, batch_handler) if batch_handler else None,
+                   quarantine=app.quarantine, skip=app.skip_tracked,
+                   regency=app.settings.regency_code)
+
     def position(self) -> int:
         position = self._position(self.source) or 0
         self._known = max(self._known, position)
         return position
 
-    def receive(self, envelope: dict) -> str:
-        """Apply one delivered envelope; 'applied', 'duplicate' or 'not_in_source'."""
-        if envelope.get("source") != self.source:
-            raise ValueError(f"envelope from {envelope.get('source')!r} given to the "
-                             f"{self.source!r} consumer")
+    def receive(self, envelope) -> str:
+        """Apply one delivery: 'applied', 'duplicate', 'not_in_source', 'quarantined' (it
+        could not be applied; the position moved past it) or 'refused' (not an envelope of
+        this source and regency: quarantined, moving nothing)."""
+        problem = not_an_envelope(envelope)
+        if problem is None and envelope["source"] != self.source:
+            problem = (f"an envelope of {envelope['source']!r} delivered to the "
+                       f"{self.source!r} consumer")
+        if problem is not None:
+            return self._refuse(envelope, problem, self.source, delivery_key(envelope))
+        if self.regency is not None and envelope["regency"] != self.regency:
+            # Another deployment on the same broker: its notification ids are another log's.
+            return self._refuse(envelope, f"an envelope of regency {envelope['regency']!r}, "
+                                          f"not {self.regency!r}", envelope["source"],
+                                envelope["notification_id"], regency=envelope["regency"])
         with self._lock:
             nid = envelope["notification_id"]
             seen_before, self.latest_seen = self.latest_seen, max(self.latest_seen, nid)
@@ -89,18 +130,65 @@ class TrackedConsumer:
             return self._apply_one(envelope)
 
     def catch_up(self) -> int:
-        """Apply everything the source has after our position; the number applied."""
+        """Apply everything the source has after our position; the number passed (applied
+        or quarantined)."""
         with self._lock:
             before = self.position()
             self._fill(before, None)
             return self.position() - before
+
+    def retry(self, notification_id: int) -> dict:
+        """Apply a quarantined notification again (after a fix), behind the position, which
+        does not move. Released on success; on failure its tries go up and RuleViolated
+        `still_failing` says why."""
+        if self._quarantine is None:
+            raise NotFound(f"the {self.source} consumer keeps no quarantine",
+                           code="not_quarantined")
+        with self._lock:
+            row, nothing_to_do = self._quarantine.to_retry(self.source, notification_id)
+            if nothing_to_do:
+                return nothing_to_do
+            where = {"source": self.source, "notification_id": notification_id}
+            if notification_id < 1:
+                raise RuleViolated(
+                    f"quarantined delivery {notification_id} of {self.source} is not an "
+                    f"envelope of its log ({row['error']}); it is kept for inspection only",
+                    code="not_an_envelope", details=where)
+            if notification_id > self.position():
+                raise Conflict(f"{self.source} notification {notification_id} is ahead of "
+                               "the position: the consumer will apply it in order",
+                               code="not_reached", details=where)
+            # The source's log is the truth (and may decode now what it could not before);
+            # the copy kept here serves when the source does not answer.
+            try:
+                envelope = self._source_copy(notification_id)
+            except Exception as exc:
+                log.warning("%s does not answer (%s): retrying the quarantined copy of %d",
+                            self.source, exc, notification_id)
+                envelope = None
+            if envelope is None and not unappliable(row["envelope"]):
+                envelope = row["envelope"]
+            problem = unappliable(envelope)
+            if problem is None:
+                try:
+                    self._apply(envelope, tracked=False)
+                except Exception as exc:
+                    problem = exc
+            if problem is not None:
+                raise self._quarantine.still_failing(
+                    self.source, notification_id,
+                    envelope if envelope is not None else row["envelope"], problem, row["type"])
+            log.info("%s notification %d applied from the quarantine", self.source,
+                     notification_id)
+            return self._quarantine.applied(row, self.source, notification_id)
 
     def status(self) -> dict:
         position = self.position()
         latest = max(self.latest_seen, position)
         return {"source": self.source, "last_applied": position, "latest_seen": latest,
                 "lag": latest - position, "applied": self.applied,
-                "duplicates_skipped": self.duplicates, "stale_skipped": self.stale}
+                "duplicates_skipped": self.duplicates, "stale_skipped": self.stale,
+                "quarantined": self.quarantined, "refused": self.refused}
 
     def _fill(self, after: int, upto: int | None) -> dict | None:
         """Apply the source's notifications after `after` (below `upto`); the source's own
@@ -112,42 +200,118 @@ class TrackedConsumer:
                 self.latest_seen = max(self.latest_seen, page[-1]["notification_id"])
             wanted = [env for env in page
                       if upto is None or env["notification_id"] < upto]
+            foreign = next((i for i, env in enumerate(wanted) if self._foreign(env)), None)
+            if foreign is not None:  # the answer of another regency's source: take nothing
+                env = wanted[foreign]  # of it from there on, and move nothing past it
+                self._refuse(env, f"the source answered with an envelope of regency "
+                                  f"{env.get('regency')!r}, not {self.regency!r}",
+                             self.source, env["notification_id"], regency=env.get("regency"))
+                wanted = wanted[:foreign]
             if wanted and not self._applied_as_batch(wanted):
                 for env in wanted:
                     self._apply_one(env)
+            if foreign is not None:
+                return None
             if len(wanted) < len(page):
                 return next((env for env in page if env["notification_id"] == upto), None)
             if len(page) < PAGE:
                 return None
             after = page[-1]["notification_id"]
 
+    def _foreign(self, envelope: dict) -> bool:
+        return self.regency is not None and envelope.get("regency") != self.regency
+
     def _applied_as_batch(self, envelopes: list[dict]) -> bool:
         """One transaction for a whole page, when the consumer offers it; on any collision
-        (a duplicate, a concurrent change) nothing of it stays and the page goes one by one."""
+        (a duplicate, a concurrent change) or failure nothing of it stays and the page goes
+        one by one (which quarantines the event that fails)."""
         if self._apply_batch is None or len(envelopes) < 2:
+            return False
+        if any(unappliable(env) for env in envelopes):
             return False
         try:
             self._apply_batch(envelopes)
         except IntegrityError:
             return False
+        except TRANSIENT:
+            raise
+        except Exception:
+            if self._quarantine is None:
+                raise
+            return False
         self.applied += len(envelopes)
         return True
 
     def _apply_one(self, envelope: dict) -> str:
-        # IntegrityError means either "already applied" (the position is there) or "a command
-        # changed the same aggregate meanwhile": then apply again against the new state.
-        for attempt in range(APPLY_ATTEMPTS):
-            try:
-                self._apply(envelope)
-            except IntegrityError:
-                if self.position() >= envelope["notification_id"]:
-                    self.duplicates += 1
-                    return "duplicate"
-                if attempt == APPLY_ATTEMPTS - 1:
-                    raise
-                continue
-            self.applied += 1
-            return "applied"
+        problem = unappliable(envelope)
+        if problem is None:
+            # IntegrityError means either "already applied" (the position is there) or "a
+            # command changed the same aggregate meanwhile": then apply again against the new
+            # state. One that persists (a view's key the event collides with) is the event's.
+            for attempt in range(APPLY_ATTEMPTS):
+                try:
+                    self._apply(envelope)
+                except IntegrityError as exc:
+                    if self.position() >= envelope["notification_id"]:
+                        self.duplicates += 1
+                        return "duplicate"
+                    if attempt < APPLY_ATTEMPTS - 1:
+                        continue
+                    if self._quarantine is None:
+                        raise
+                    problem = exc
+                except TRANSIENT:
+                    raise  # the store is away: nothing is wrong with the event; retry later
+                except Exception as exc:
+                    if self._quarantine is None:
+                        raise
+                    problem = exc
+                else:
+                    self.applied += 1
+                    return "applied"
+                break
+        if self._quarantine is None:
+            raise ValueError(f"{self.source} notification {envelope['notification_id']}: "
+                             f"{problem}")
+        return self._set_aside(envelope, problem)
+
+    def _set_aside(self, envelope: dict, problem) -> str:
+        """Quarantine first, then move the position past it: a crash between the two applies
+        it again, which fails again and counts one more try."""
+        nid = envelope["notification_id"]
+        self._quarantine.record(self.source, nid, envelope, problem, type_=envelope["type"])
+        try:
+            self._skip(envelope)
+        except IntegrityError:
+            if self.position() < nid:
+                raise
+        self.position()
+        self.quarantined += 1
+        return "quarantined"
+
+    def _refuse(self, delivery, problem: str, source: str, key: int,
+                regency: str | None = None) -> str:
+        if self._quarantine is None:
+            raise ValueError(problem)
+        self._quarantine.record(source, key, delivery, problem, regency=regency,
+                                type_=delivery.get("type") if isinstance(delivery, dict)
+                                and isinstance(delivery.get("type"), str) else None)
+        self.refused += 1
+        return "refused"
+
+    def _source_copy(self, notification_id: int) -> dict | None:
+        page = self._fetch(self.source, notification_id - 1, 1)
+        return page[0] if page and page[0].get("notification_id") == notification_id else None
+
+
+def unappliable(envelope) -> str | None:
+    """Why an envelope cannot be applied whatever the consumer does; None when it may be."""
+    if envelope is None:
+        return "the source's log does not hold it"
+    problem = not_an_envelope(envelope)
+    if problem is None and envelope.get("undecodable"):
+        problem = f"the source cannot decode its stored event: {envelope['undecodable']}"
+    return problem
 
 
 class TrackedEvents(EventHandler):
@@ -176,11 +340,15 @@ tracked_events = TrackedEvents.decorator
 
 
 @contextmanager
-def notifications_fetcher(settings: Settings, caller: str, timeout: float = 10):
-    """`fetch(source, after, limit)` over the sources' `notifications` RPC, as `system`."""
-    token = mint_token(settings.auth_secret, caller, ["system"], ttl_seconds=3600)
+def notifications_fetcher(settings: Settings, caller: str, timeout: float = 10, mint=None):
+    """`fetch(source, after, limit)` over the sources' `notifications` RPC, as `system`.
+
+    Each call carries a token of its own: `mint()` when given (the command line's), else one
+    signed with this process's service key as `caller` ("<service>.<purpose>")."""
+    service, _, purpose = caller.partition(".")
+    mint = mint or (lambda: service_token(settings, service, purpose or "feed"))
     with ClusterRpcProxy({"AMQP_URI": settings.amqp_uri}, timeout=timeout,
-                         context_data=bearer(token)) as rpc:
+                         context_data=FreshBearer(mint)) as rpc:
         yield lambda source, after, limit: getattr(rpc, source).notifications(
             after=after, limit=limit)
 
@@ -213,21 +381,19 @@ class Feed(DependencyProvider):
         return provider.app
 
     def start(self):
-        app = self._app()
-        self.consumer = TrackedConsumer(
-            self.source, position=app.tracked_position, apply=getattr(app, self.handler),
-            fetch=self._fetch,
-            apply_batch=getattr(app, self.batch_handler) if self.batch_handler else None)
+        self.consumer = TrackedConsumer.of(self._app(), self.source, self._fetch, self.handler,
+                                           self.batch_handler)
         self.container.spawn_managed_thread(self._catch_up_loop)
 
     def _fetch(self, source: str, after: int, limit: int) -> list[dict]:
         # Called only under the consumer's lock, so one proxy serves every call in turn.
         if self._rpc is None or time.monotonic() - self._rpc_since > PROXY_LIFETIME:
             self._close_rpc()
-            token = mint_token(self.settings.auth_secret, f"{self.container.service_name}.feed",
-                               ["system"], ttl_seconds=PROXY_LIFETIME + 600)
+            # Every call carries its own 60-second token, signed with this service's key.
+            service = self.container.service_name
+            fresh = FreshBearer(lambda: service_token(self.settings, service, "feed"))
             self._standalone = ClusterRpcProxy({"AMQP_URI": self.settings.amqp_uri},
-                                               timeout=10, context_data=bearer(token))
+                                               timeout=10, context_data=fresh)
             self._rpc, self._rpc_since = self._standalone.start(), time.monotonic()
         try:
             return getattr(self._rpc, source).notifications(after=after, limit=limit)
@@ -252,6 +418,8 @@ class Feed(DependencyProvider):
                 if applied:
                     log.info("caught up %d event(s) of %s", applied, self.source)
             except Exception as exc:  # source away: try again at the next tick
+                if self._stopping.is_set():
+                    return  # the proxy was closed under it by stop(): nothing failed
                 log.info("catch-up of %s failed: %s", self.source, exc)
             self._stopping.wait(self.settings.catchup_interval)
 

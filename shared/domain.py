@@ -4,10 +4,12 @@ Every event records who caused it (`actor`) and carries `prev_hash` and `hash`, 
 
     hash = SHA-256(canonical JSON of {id, version, type, timestamp, actor, payload, prev_hash})
 
-so each aggregate's history is a chain an auditor can recompute from the published envelopes
-alone (see `chain_hash`). The actor comes from `acting_as(...)`, which the application opens
-around a command; an event triggered outside it is refused, so no anonymous change exists.
-Pure Python: no I/O.
+with the payload *committed*: each personal number in it (shared/personal.py) counts as
+"hmac:" + its keyed digest, which a sealed number carries beside its ciphertext. So each
+aggregate's history is a chain an auditor can recompute from the published envelopes alone,
+holding no key (see `chain_hash`), and a number changed at rest still breaks it. The actor
+comes from `acting_as(...)`, which the application opens around a command; an event
+triggered outside it is refused, so no anonymous change exists. Pure Python: no I/O.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 from eventsourcing.domain import Aggregate as _Aggregate
+
+from shared.personal import committed
 
 GENESIS = "0" * 64
 ENVELOPE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic",
@@ -98,10 +102,12 @@ def canonical(value: Any) -> bytes:
 
 def chain_hash(*, originator_id, originator_version: int, type: str, timestamp, actor: dict,
                payload: dict, prev_hash: str) -> str:
-    """The hash of one event, from the fields every envelope carries."""
+    """The hash of one event, from the fields every envelope carries: personal numbers in the
+    payload, plain or sealed, count by their digest (`committed`)."""
     return hashlib.sha256(canonical({
         "id": originator_id, "version": originator_version, "type": type,
-        "timestamp": timestamp, "actor": actor, "payload": payload, "prev_hash": prev_hash,
+        "timestamp": timestamp, "actor": actor, "payload": committed(jsonable(payload)),
+        "prev_hash": prev_hash,
     })).hexdigest()
 
 

@@ -3,8 +3,14 @@
 Commands never publish. They save events (and with them the notification log, which is the
 outbox); the relay reads the log after its cursor, publishes each envelope the nameko way (topic
 exchange `<service>.events`, routing key = event type, persistent, JSON), waits for the broker's
-publisher confirms of the whole batch, and only then advances its cursor. A crash between publish
-and cursor means republishing: at least once, never lost.
+publisher confirms of the batch, and advances its cursor up to the last event before the first
+one not confirmed (the rest is published again). A crash between publish and cursor means
+republishing: at least once, never lost.
+
+A stored event that no longer decodes, or an envelope that cannot be JSON, is not published: it
+goes into the service's own quarantine (source = the service itself, shared/quarantine.py), is
+logged at ERROR, and the cursor moves past it. Consumers see the gap, fetch the range through
+`notifications` and quarantine it themselves; `seklik audit verify` reports it as a finding.
 
 The cursor row is also a lease: of two replicas of a service, only the one holding the lease
 publishes, so in normal operation nothing is published twice. A holder that dies stops renewing,
@@ -30,19 +36,29 @@ CONFIRM_TIMEOUT = 30.0
 
 
 class PublishFailed(RuntimeError):
-    pass
+    """The broker did not confirm every message; `confirmed` leading ones it did."""
+
+    def __init__(self, message: str, confirmed: int = 0):
+        super().__init__(message)
+        self.confirmed = confirmed
 
 
 class ConfirmingPublisher:
-    """Publishes batches on one channel in confirm mode, waiting once per batch."""
+    """Publishes batches on one channel in confirm mode, waiting once per batch.
+
+    The broker confirms by delivery tag (1, 2, ... per channel, one per message published): an
+    ack or nack with `multiple` settles every outstanding tag up to it, one without settles its
+    own tag only, and confirms may arrive in any order. Each batch tracks its own tags, so a
+    late confirm never counts for another batch, and `publish` tells how many of the batch's
+    leading messages are confirmed: the relay moves its cursor past those only.
+    """
 
     def __init__(self, amqp_uri: str, exchange: str):
         self.amqp_uri = amqp_uri
         self.exchange = exchange
         self._conn = None
         self._channel = None
-        self._acked = 0
-        self._nacked = 0
+        self._drain = None
 
     def connect(self) -> None:
         kombu_conn = Connection(self.amqp_uri)
@@ -53,52 +69,104 @@ class ConfirmingPublisher:
         # Same declaration as nameko's get_event_exchange, so either side may declare first.
         channel.exchange_declare(self.exchange, "topic", durable=True, auto_delete=False)
         channel.confirm_select()
+        self.attach(channel, self._conn.drain_events)
+
+    def attach(self, channel, drain_events) -> None:
+        """Use `channel` (in confirm mode) and `drain_events(timeout)` to receive confirms."""
         channel.events["basic_ack"].add(self._on_ack)
         channel.events["basic_nack"].add(self._on_nack)
-        self._channel = channel
-        self._sent = self._acked = self._nacked = 0
+        self._channel, self._drain = channel, drain_events
+        self._next_tag = 1         # the channel's next delivery tag
+        self._outstanding: set[int] = set()
+        self._acked: set[int] = set()
+        self._nacked: set[int] = set()
 
-    def _on_ack(self, delivery_tag, multiple):
-        self._acked = delivery_tag if multiple else max(self._acked, delivery_tag)
+    def _settle(self, delivery_tag: int, multiple: bool, into: set) -> None:
+        tags = ({t for t in self._outstanding if t <= delivery_tag} if multiple
+                else {delivery_tag} & self._outstanding)
+        self._outstanding -= tags
+        into |= tags
 
-    def _on_nack(self, delivery_tag, multiple):
-        self._nacked += 1
+    def _on_ack(self, delivery_tag, multiple=False):
+        self._settle(delivery_tag, multiple, self._acked)
 
-    def publish(self, envelopes: list[dict]) -> None:
+    def _on_nack(self, delivery_tag, multiple=False):
+        self._settle(delivery_tag, multiple, self._nacked)
+
+    def publish(self, messages: list[tuple[str, bytes, dict]]) -> int:
+        """Publish `(routing_key, body, properties)` in order; the number confirmed, which is
+        all of them (else PublishFailed, carrying how many leading ones were confirmed)."""
         if self._channel is None:
             self.connect()
+        first = self._next_tag
+        tags = list(range(first, first + len(messages)))
+        self._outstanding, self._acked, self._nacked = set(), set(), set()
         try:
-            for env in envelopes:
-                body = json.dumps(env, separators=(",", ":")).encode()
-                message = amqp.Message(
-                    body, content_type="application/json", content_encoding="utf-8",
-                    delivery_mode=2, message_id=f"{env['source']}:{env['notification_id']}",
-                    headers={"nameko.seklik.source": env["source"]})
-                self._channel.basic_publish(message, exchange=self.exchange,
-                                            routing_key=env["type"])
-                self._sent += 1
+            for tag, (routing_key, body, properties) in zip(tags, messages):
+                self._outstanding.add(tag)  # before publishing: its confirm may come at once
+                self._next_tag = tag + 1
+                self._channel.basic_publish(amqp.Message(body, **properties),
+                                            exchange=self.exchange, routing_key=routing_key)
             deadline = time.monotonic() + CONFIRM_TIMEOUT
-            while self._acked + self._nacked < self._sent:
+            while self._outstanding:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise PublishFailed(f"no confirm from the broker in {CONFIRM_TIMEOUT}s")
+                    break
                 try:
-                    self._conn.drain_events(timeout=min(remaining, 1.0))
+                    self._drain(timeout=min(remaining, 1.0))
                 except socket.timeout:
                     continue
-            if self._nacked:
-                raise PublishFailed(f"the broker refused {self._nacked} message(s)")
-        except Exception:
+        except Exception as exc:
+            confirmed = self._leading(tags)
             self.close()
-            raise
+            raise PublishFailed(f"publishing failed after {confirmed} confirmed message(s):"
+                                f" {exc}", confirmed) from exc
+        confirmed = self._leading(tags)
+        if confirmed < len(tags):
+            nacked, waiting = len(self._nacked), len(self._outstanding)
+            self.close()  # a new channel (and new tags) for the republish
+            raise PublishFailed(
+                f"the broker confirmed {confirmed} of {len(tags)} message(s) in order"
+                f" ({nacked} refused, {waiting} without a confirm in {CONFIRM_TIMEOUT}s)",
+                confirmed)
+        return confirmed
+
+    def _leading(self, tags: list[int]) -> int:
+        """How many of `tags`, from the first, were acked without a gap."""
+        count = 0
+        for tag in tags:
+            if tag not in self._acked:
+                break
+            count += 1
+        return count
 
     def close(self) -> None:
         try:
-            if self._channel is not None:
+            if self._channel is not None and getattr(self, "_kombu", None) is not None:
                 self._kombu.release()
         except Exception:  # closing a broken connection may fail again; it is gone either way
             pass
         self._channel = None
+
+
+def message_of(envelope: dict) -> tuple[str, bytes, dict]:
+    """An envelope as the nameko way publishes it; ValueError or TypeError when it cannot be
+    JSON (a NaN that slipped in, a value JSON does not know)."""
+    body = json.dumps(envelope, separators=(",", ":"), allow_nan=False).encode()
+    return envelope["type"], body, {
+        "content_type": "application/json", "content_encoding": "utf-8", "delivery_mode": 2,
+        "message_id": f"{envelope['source']}:{envelope['notification_id']}",
+        "headers": {"nameko.seklik.source": envelope["source"]}}
+
+
+def relay_position(app) -> int | None:
+    """The relay's cursor in `app`'s store; None where no relay ever ran."""
+    table = app.sql.table("relay_cursor")
+    try:
+        rows = app.sql.query(f"SELECT position FROM {table} WHERE name = ?", (app.name,))
+    except Exception:  # no relay_cursor table: this store's service runs no relay
+        return None
+    return rows[0][0] if rows else None
 
 
 class OutboxRelay:
@@ -145,13 +213,49 @@ class OutboxRelay:
         return taken
 
     def run_once(self) -> int:
-        """Publish one batch after the cursor; the number of events published."""
+        """Publish one batch after the cursor; the number of notifications passed (published,
+        or quarantined because they cannot be published)."""
         if not self.acquire():
             return 0
         envelopes = self.app.notifications(self.position(), self.batch)
         if not envelopes:
             return 0
-        self.publisher.publish(envelopes)
+        messages, unpublishable = [], {}
+        for env in envelopes:
+            if env.get("undecodable"):
+                unpublishable[env["notification_id"]] = (
+                    f"the stored event no longer decodes ({env['undecodable']}): an audit"
+                    " finding (seklik audit verify), not an event to publish")
+                continue
+            try:
+                messages.append(message_of(env))
+            except (TypeError, ValueError) as exc:
+                unpublishable[env["notification_id"]] = f"cannot be serialised as JSON: {exc}"
+        failure = None
+        try:
+            confirmed = self.publisher.publish(messages) if messages else 0
+        except PublishFailed as exc:
+            confirmed, failure = exc.confirmed, exc
+        # Up to the first message not confirmed; what cannot be published is passed over.
+        passed = []
+        for env in envelopes:
+            if env["notification_id"] not in unpublishable:
+                if not confirmed:
+                    break
+                confirmed -= 1
+            passed.append(env)
+        for env in passed:  # recorded before the cursor moves past them (crash-safe)
+            error = unpublishable.get(env["notification_id"])
+            if error:
+                self.app.quarantine.record(self.app.name, env["notification_id"], env, error,
+                                           type_=env["type"])
+        if passed:
+            self._advance(passed)
+        if failure is not None:
+            raise failure
+        return len(passed)
+
+    def _advance(self, envelopes: list[dict]) -> None:
         last = envelopes[-1]["notification_id"]
 
         def advance(cur) -> None:  # in the transaction that records the checkpoints
@@ -163,7 +267,6 @@ class OutboxRelay:
                 self._position, self._held_until = None, 0.0
 
         self.app.extend_journal(envelopes, then=advance)  # a checkpoint for each event
-        return len(envelopes)
 
     def drain(self) -> int:
         """Publish until the log is exhausted (used by tests and benchmarks)."""

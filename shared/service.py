@@ -2,8 +2,8 @@
 
 `ApplicationProvider` builds the service's eventsourcing application in `setup()` (no module
 globals; tests swap it with nameko's `replace_dependencies`) and runs the outbox relay beside it.
-`EventSourcedService` adds the two RPC methods every service exposes: `notifications` and
-`digest`.
+`EventSourcedService` adds the RPC methods every service exposes: `notifications`,
+`checkpoints`, `digest`, and for operators `quarantine`, `retry_quarantined` and `health`.
 """
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from nameko.rpc import rpc
 
 from shared.auth import READERS, Auth, allow
 from shared.config import Settings
-from shared.errors import ValidationFailed
-from shared.relay import OutboxRelay
+from shared.consumer import Feed
+from shared.errors import NotFound, ValidationFailed
+from shared.relay import OutboxRelay, message_of, relay_position
 from shared.schemas import load
 
 
@@ -27,6 +28,7 @@ class ApplicationProvider(DependencyProvider):
 
     def setup(self):
         self.settings = Settings.from_env()
+        self.settings.require_secrets()  # before any store is created (Auth checks it too)
         self.app = self.app_class(self.settings)
         self._stopping = threading.Event()
         self._wake = threading.Event()
@@ -98,6 +100,85 @@ class EventSourcedService:
         recorded_at}. Keep it outside the system; a later audit proves nothing up to it changed.
         """
         return self.app.digest()
+
+    @rpc
+    @allow("admin", *READERS)
+    def quarantine(self, source=None):
+        """What this service's store set aside: events its consumers (or, with `source` = the
+        service itself, its relay) could not decode or apply, and deliveries refused (not an
+        envelope, another regency). Each row: regency, source, notification_id (negative for a
+        delivery that is no notification of the log), type, error, first_try, last_try, tries,
+        released_at (set once applied after all). The deliveries themselves stay in the store,
+        encrypted. `source` narrows to one source."""
+        if source is not None and (not isinstance(source, str) or not source.isidentifier()):
+            raise ValidationFailed.from_messages({"source": ["must be a service name"]})
+        return self.app.quarantine.rows(source)
+
+    @rpc
+    @allow("admin")
+    def retry_quarantined(self, source, notification_id):
+        """Apply a quarantined notification of `source` again, after a fix, through this
+        service's feed of that source; the position does not move back. Answers {source,
+        notification_id, status: "applied" | "already_released", tries, released_at}. Still
+        failing: RuleViolated `still_failing` with the reason (its tries go up). For the
+        relay's own rows (`source` = this service) it checks the stored event decodes and
+        serialises now and releases it; consumers fetch it again on their own retry."""
+        errors = {}
+        if not isinstance(source, str) or not source.isidentifier():
+            errors["source"] = ["must be a service name"]
+        if (not isinstance(notification_id, int) or isinstance(notification_id, bool)
+                or not 1 <= notification_id < 2 ** 63):
+            errors["notification_id"] = ["must be a positive integer notification id"]
+        if errors:
+            raise ValidationFailed.from_messages(errors)
+        if source == self.name:
+            return self._retry_unpublished(notification_id)
+        feed = self._feeds().get(source)
+        if feed is None:
+            raise NotFound(f"{self.name} has no feed of {source} (the projector retries the "
+                           "reporting views' rows)", code="no_such_feed",
+                           details={"source": source, "feeds": sorted(self._feeds())})
+        return feed.retry(notification_id)
+
+    @rpc
+    @allow("admin", *READERS)
+    def health(self):
+        """{service, regency, relay: {position, last_notification_id, behind} (null without
+        a relay), consumers: [{source, last_applied, latest_seen, lag, applied, quarantined,
+        refused, ...}], quarantined: rows not released}."""
+        last = self.app.max_notification_id()
+        position = relay_position(self.app)
+        return {"service": self.name, "regency": self.app.settings.regency_code,
+                "relay": None if position is None else {
+                    "position": position, "last_notification_id": last,
+                    "behind": max(0, last - position)},
+                "consumers": [feed.status() for _, feed in sorted(self._feeds().items())],
+                "quarantined": self.app.quarantine.count()}
+
+    def _feeds(self) -> dict:
+        """source -> the TrackedConsumer of each Feed this service declares."""
+        return {provider.source: getattr(self, attr) for klass in type(self).__mro__
+                for attr, provider in vars(klass).items() if isinstance(provider, Feed)}
+
+    def _retry_unpublished(self, notification_id: int) -> dict:
+        row, nothing_to_do = self.app.quarantine.to_retry(self.name, notification_id)
+        if nothing_to_do:
+            return nothing_to_do
+        page = self.app.notifications(notification_id - 1, 1)
+        problem = None
+        if not page or page[0]["notification_id"] != notification_id:
+            problem = "the log no longer holds it"
+        elif page[0].get("undecodable"):
+            problem = f"the stored event still does not decode: {page[0]['undecodable']}"
+        else:
+            try:
+                message_of(page[0])
+            except (TypeError, ValueError) as exc:
+                problem = f"cannot be serialised as JSON: {exc}"
+        if problem:
+            raise self.app.quarantine.still_failing(self.name, notification_id,
+                                                    row["envelope"], problem, row["type"])
+        return self.app.quarantine.applied(row, self.name, notification_id)
 
 
 def check_page(after, limit) -> None:

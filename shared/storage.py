@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 from eventsourcing.persistence import IntegrityError
 
+from shared.config import schema_lock_key
+
 
 class SqlStore:
     def __init__(self, datastore):
@@ -23,7 +25,7 @@ class SqlStore:
     @contextmanager
     def transaction(self, commit: bool = True):
         with self.datastore.transaction(commit=commit) as cursor:
-            yield _Cursor(cursor, self.is_postgres)
+            yield _Cursor(cursor, self.is_postgres, self.schema)
 
     def execute(self, sql: str, params=()) -> list[tuple]:
         with self.transaction() as cur:
@@ -37,12 +39,20 @@ class SqlStore:
 
 
 class _Cursor:
-    def __init__(self, cursor, is_postgres: bool):
+    def __init__(self, cursor, is_postgres: bool, schema: str | None = None):
         self._cursor = cursor
         self._pg = is_postgres
+        self._schema = schema
+        self._setting_up = False
 
     def execute(self, sql: str, params=()) -> None:
         if self._pg:
+            if not self._setting_up and sql.lstrip()[:6].upper() in ("CREATE", "ALTER "):
+                # Processes starting together create the same tables: one at a time per
+                # schema, until this transaction ends (shared/config.py: store_setup).
+                self._cursor.execute("SELECT pg_advisory_xact_lock(%s)",
+                                     (schema_lock_key(self._schema),))
+                self._setting_up = True
             sql = sql.replace("?", "%s")
         self._cursor.execute(sql, tuple(params))
 

@@ -35,7 +35,7 @@ import uuid
 import pytest
 
 from shared.config import Settings
-from tests.support import AMQP_URI, PG_HOST, PG_PORT, SECRET
+from tests.support import AMQP_URI, PG_HOST, PG_PORT
 
 
 def require(host: str, port: int, what: str, how: str) -> None:
@@ -75,8 +75,7 @@ _schema_counter = itertools.count(1)
 
 @pytest.fixture
 def sqlite_settings(tmp_path) -> Settings:
-    return Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path / "data"),
-                              "SEKLIK_AUTH_SECRET": SECRET, "AMQP_URI": AMQP_URI})
+    return Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path / "data"), "AMQP_URI": AMQP_URI})
 
 
 @pytest.fixture
@@ -84,4 +83,4 @@ def pg_settings(postgres) -> Settings:
     """Settings whose every service gets fresh schemas (a new prefix per test)."""
     prefix = f"t{os.getpid()}_{next(_schema_counter)}_"
     return Settings.from_env({**postgres, "POSTGRES_SCHEMA_PREFIX": prefix,
-                              "SEKLIK_AUTH_SECRET": SECRET, "AMQP_URI": AMQP_URI})
+                              "AMQP_URI": AMQP_URI})

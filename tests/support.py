@@ -4,16 +4,25 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from shared.auth import mint_token
+from shared.auth import TokenKeys, development_key, mint_token
 
 AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 PG_HOST = os.environ.get("POSTGRES_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("POSTGRES_PORT", "5432"))
-SECRET = "test-secret-for-seklik-suite-0123456789"
+REGENCY_CODE = "16.02"  # Settings' default: the regency the suite's services run as
+# The suite signs as the development issuer, which every service of the suite (SEKLIK_ENV=
+# development, no keys set) verifies with; KEYS is what those services verify with.
+ISSUER_KEY = development_key()
+KEYS = TokenKeys.development(REGENCY_CODE)
+# The company a media user's token speaks for when a test does not name one.
+SOME_COMPANY = "5e6b1f0c-0000-4000-8000-000000000001"
 
 
 def token(*roles: str, sub: str = "tester", **claims) -> str:
-    return mint_token(SECRET, sub, roles, **claims)
+    """A person's token as `seklik token` mints it (15 minutes unless `ttl_seconds`)."""
+    if "media" in roles:
+        claims.setdefault("partner_id", SOME_COMPANY)
+    return mint_token(ISSUER_KEY, sub, roles, regency=REGENCY_CODE, **claims)
 
 
 def actor(*roles: str, sub: str = "tester") -> dict:

@@ -6,6 +6,7 @@ import uuid
 
 from services.assessment.domain import Assessment, PartnerFacts, Rubric
 from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
+from shared import personal
 from shared.domain import acting_as, actor_for_envelope, jsonable
 from shared.errors import NotFound, RuleViolated
 from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
@@ -93,12 +94,13 @@ class AssessmentApplication(ServiceApplication):
 
     # What partners' events change --------------------------------------------------------
 
-    def apply_partners_event(self, envelope: dict) -> None:
+    def apply_partners_event(self, envelope: dict, tracked: bool = True) -> None:
         """Note the partner facts an event changes and re-derive that partner's scores, in one
-        transaction with the position in partners' log (the tracked consumer calls this)."""
+        transaction with the position in partners' log (the tracked consumer calls this;
+        `tracked=False` when it retries a quarantined event behind the position)."""
         kind, payload = envelope["type"], envelope["payload"]
         if kind not in FACT_EVENTS:
-            self.save_tracked(envelope)
+            self.save_tracked(envelope, tracked=tracked)
             return
         with acting_as(actor_for_envelope(self.name, envelope)):
             if kind == "PartnerRegistered":
@@ -110,10 +112,13 @@ class AssessmentApplication(ServiceApplication):
                 facts = self.repository.get(uuid.UUID(envelope["originator_id"]))
                 if kind == "PressCouncilStatusRecorded":
                     facts.note_press_council(payload["status"])
+                # A journalist is known by the digest of their NIK: which person it is
+                # matters here, never the number (it arrives sealed).
                 elif kind == "JournalistAdded":
-                    facts.note_journalist(payload["nik"], payload["role"], payload["ukw_level"])
+                    facts.note_journalist(personal.identity("nik", payload["nik"]),
+                                          payload["role"], payload["ukw_level"])
                 elif kind == "JournalistRemoved":
-                    facts.note_journalist_left(payload["nik"])
+                    facts.note_journalist_left(personal.identity("nik", payload["nik"]))
                 else:
                     facts.note_status(partner_status_after(envelope))
             changed = [facts]
@@ -122,7 +127,7 @@ class AssessmentApplication(ServiceApplication):
                 assessment = self.repository.get(Assessment.create_id(year, facts.id))
                 self._derive(assessment, self.rubric(year), facts, cause)
                 changed.append(assessment)
-        self.save_tracked(envelope, *changed)
+        self.save_tracked(envelope, *changed, tracked=tracked)
 
     # Queries -----------------------------------------------------------------------------
 

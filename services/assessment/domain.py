@@ -141,7 +141,7 @@ class PartnerFacts(Aggregate):
         self.founded_on = founded_on
         self.status = "registered"
         self.press_council = "none"
-        self.journalists: dict[str, dict] = {}
+        self.journalists: dict[str, dict] = {}  # keyed digest of the NIK -> role, UKW level
         self.assessed_years: list[int] = []
 
     @event("PressCouncilNoted")
@@ -149,12 +149,12 @@ class PartnerFacts(Aggregate):
         self.press_council = status
 
     @event("JournalistNoted")
-    def note_journalist(self, nik: str, role: str, ukw_level: str):
-        self.journalists[nik] = {"role": role, "ukw_level": ukw_level}
+    def note_journalist(self, journalist: str, role: str, ukw_level: str):
+        self.journalists[journalist] = {"role": role, "ukw_level": ukw_level}
 
     @event("JournalistLeftNoted")
-    def note_journalist_left(self, nik: str):
-        self.journalists.pop(nik, None)
+    def note_journalist_left(self, journalist: str):
+        self.journalists.pop(journalist, None)
 
     @event("PartnerStatusNoted")
     def note_status(self, status: str):

@@ -174,10 +174,12 @@ class ContractsApplication(ServiceApplication):
 
     # What partners' and assessment's events change ----------------------------------------
 
-    def apply_partners_event(self, envelope: dict) -> None:
+    def apply_partners_event(self, envelope: dict, tracked: bool = True) -> None:
+        """A partner's standing from partners' events, with the position in partners' log
+        (`tracked=False`: a quarantined event applied again behind the position)."""
         kind, payload = envelope["type"], envelope["payload"]
         if kind not in ("PartnerRegistered", *PARTNER_LIFECYCLE_EVENTS):
-            self.save_tracked(envelope)
+            self.save_tracked(envelope, tracked=tracked)
             return
         with acting_as(actor_for_envelope(self.name, envelope)):
             if kind == "PartnerRegistered":
@@ -187,19 +189,21 @@ class ContractsApplication(ServiceApplication):
             else:
                 standing = self.repository.get(uuid.UUID(envelope["originator_id"]))
                 standing.note_status(partner_status_after(envelope), payload.get("fiscal_year"))
-        self.save_tracked(envelope, standing)
+        self.save_tracked(envelope, standing, tracked=tracked)
 
-    def apply_assessment_event(self, envelope: dict) -> None:
+    def apply_assessment_event(self, envelope: dict, tracked: bool = True) -> None:
+        """A partner's tier from assessment's events, with the position in assessment's log
+        (`tracked=False`: a quarantined event applied again behind the position)."""
         kind, payload = envelope["type"], envelope["payload"]
         if kind not in ("AssessmentFinalized", "TierChanged"):
-            self.save_tracked(envelope)
+            self.save_tracked(envelope, tracked=tracked)
             return
         with acting_as(actor_for_envelope(self.name, envelope)):
             standing = self.repository.get(uuid.UUID(payload["partner_id"]))
             standing.note_tier(payload["fiscal_year"],
                                payload["tier"] if kind == "AssessmentFinalized"
                                else payload["new_tier"])
-        self.save_tracked(envelope, standing)
+        self.save_tracked(envelope, standing, tracked=tracked)
 
     # Queries -----------------------------------------------------------------------------
 

@@ -1,26 +1,35 @@
-"""What crosses the wire into contracts. Money fields are whole rupiah (`Rupiah`)."""
-from marshmallow import fields, validate
+"""What crosses the wire into contracts. Money fields are whole rupiah (`Rupiah`, at most
+Rp10^15); every field is bounded (`shared.schemas`)."""
+from marshmallow import fields
 
 from services.contracts.domain import PRODUCTS, PROOF_KINDS, UNITS
 from shared.published import MEDIA_TYPES
-from shared.schemas import Rupiah, Strict, fiscal_year, one_of, text
+from shared.schemas import (Count, Date, Id, Items, Rupiah, Strict, Text, fiscal_year,
+                            free_text, one_of, text)
+
+# A price standard names at most one price per media type, tier, product and unit; 1,000 leaves
+# room for every tier name a regency invents.
+MAX_PRICE_ITEMS = 1000
 
 
 def tier(**kwargs):
-    return fields.String(validate=validate.Regexp(
-        r"^[A-Z][A-Z0-9+\-]{0,4}$", error="tier must be a tier name such as A, B or C"),
-        **kwargs)
+    return Text(5, pattern=r"[A-Z][A-Z0-9+\-]{0,4}",
+                error="tier must be a tier name such as A, B or C", **kwargs)
 
 
 def activity_code(**kwargs):
-    return fields.String(validate=validate.Regexp(
-        r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,39}$",
-        error="activity_code must be the DPA activity code, e.g. 2.16.01.2.06.0001"), **kwargs)
+    return Text(40, pattern=r"[0-9A-Za-z][0-9A-Za-z.\-]{0,39}",
+                error="activity_code must be the DPA activity code, e.g. 2.16.01.2.06.0001",
+                **kwargs)
 
 
 def money(minimum: int = 1, **kwargs):
-    return Rupiah(validate=validate.Range(min=minimum, error=f"must be at least {minimum} rupiah"),
-                  **kwargs)
+    return Rupiah(minimum, **kwargs)
+
+
+def sha256(**kwargs):
+    return Text(64, pattern=r"[0-9a-f]{64}",
+                error="sha256 must be the file's SHA-256 as 64 lowercase hex digits", **kwargs)
 
 
 class PriceItemSchema(Strict):
@@ -33,9 +42,9 @@ class PriceItemSchema(Strict):
 
 class PublishPriceStandardSchema(Strict):
     fiscal_year = fiscal_year(required=True)
-    effective_from = fields.Date(required=True)
-    items = fields.List(fields.Nested(PriceItemSchema), required=True,
-                        validate=validate.Length(min=1, error="at least one price"))
+    effective_from = Date(required=True)
+    items = Items(fields.Nested(PriceItemSchema), MAX_PRICE_ITEMS, min_items=1, required=True,
+                  error=f"at least one price, at most {MAX_PRICE_ITEMS:,}")
 
 
 class BudgetSchema(Strict):
@@ -57,16 +66,15 @@ class AgreedPriceSchema(Strict):
 
 
 class ContractSchema(Strict):
-    number = fields.String(required=True, validate=validate.Regexp(
-        r"^[0-9A-Za-z][0-9A-Za-z./\-]{0,59}$",
-        error="number must be the SPK number, e.g. 027/SPK/KOMINFO/2026"))
+    number = Text(60, required=True, pattern=r"[0-9A-Za-z][0-9A-Za-z./\-]{0,59}",
+                  error="number must be the SPK number, e.g. 027/SPK/KOMINFO/2026")
     fiscal_year = fiscal_year(required=True)
-    partner_id = fields.UUID(required=True)
+    partner_id = Id(required=True)
     activity_code = activity_code(required=True)
     ceiling = money(required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
-    agreed_prices = fields.List(fields.Nested(AgreedPriceSchema), load_default=list)
+    starts_on = Date(required=True)
+    ends_on = Date(required=True)
+    agreed_prices = Items(fields.Nested(AgreedPriceSchema), len(PRODUCTS), load_default=list)
 
 
 class SignContractSchema(Strict):
@@ -75,65 +83,64 @@ class SignContractSchema(Strict):
 
 class OrderSchema(Strict):
     product = one_of("product", PRODUCTS, required=True)
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(
-        min=1, max=100_000, error="quantity must be a whole number from 1"))
+    quantity = Count(1, 100_000, required=True,
+                     error="quantity must be a whole number from 1 to 100,000")
     title = text(300)
-    publish_by = fields.Date(required=True)
+    publish_by = Date(required=True)
 
 
 class PlaceOrderSchema(Strict):
-    contract_id = fields.UUID(required=True)
+    contract_id = Id(required=True)
     order = fields.Nested(OrderSchema, required=True)
 
 
 class ReachSchema(Strict):
-    page_views = fields.Integer(strict=True, validate=validate.Range(min=0))
-    circulation = fields.Integer(strict=True, validate=validate.Range(min=0))
-    audience = fields.Integer(strict=True, validate=validate.Range(min=0))
+    page_views = Count()
+    circulation = Count()
+    audience = Count()
 
 
 class ProofSchema(Strict):
     kind = one_of("kind", PROOF_KINDS, required=True)
     reference = text(500)
-    published_on = fields.Date(required=True)
-    sha256 = fields.String(required=True, validate=validate.Regexp(
-        r"^[0-9a-f]{64}$", error="sha256 must be the file's SHA-256 as 64 lowercase hex digits"))
+    published_on = Date(required=True)
+    sha256 = sha256(required=True)
     reach = fields.Nested(ReachSchema, load_default=None, allow_none=True)
 
 
 class SubmitProofSchema(Strict):
-    order_id = fields.UUID(required=True)
+    order_id = Id(required=True)
     proof = fields.Nested(ProofSchema, required=True)
 
 
 class ReviewProofSchema(Strict):
-    order_id = fields.UUID(required=True)
+    order_id = Id(required=True)
     decision = one_of("decision", ("accepted", "rejected"), required=True)
-    note = text(1000)
+    note = free_text(1000)
 
 
 class PaymentSchema(Strict):
-    sp2d_number = fields.String(required=True, validate=validate.Regexp(
-        r"^[0-9A-Za-z][0-9A-Za-z./\-]{0,59}$", error="sp2d_number must be the SP2D number"))
-    paid_on = fields.Date(required=True)
+    sp2d_number = Text(60, required=True, pattern=r"[0-9A-Za-z][0-9A-Za-z./\-]{0,59}",
+                       error="sp2d_number must be the SP2D number")
+    paid_on = Date(required=True)
 
 
 class RecordPaymentSchema(Strict):
-    order_id = fields.UUID(required=True)
+    order_id = Id(required=True)
     payment = fields.Nested(PaymentSchema, required=True)
 
 
 class CancelOrderSchema(Strict):
-    order_id = fields.UUID(required=True)
-    reason = text(1000)
+    order_id = Id(required=True)
+    reason = free_text(1000)
 
 
 class ContractIdSchema(Strict):
-    contract_id = fields.UUID(required=True)
+    contract_id = Id(required=True)
 
 
 class OrderIdSchema(Strict):
-    order_id = fields.UUID(required=True)
+    order_id = Id(required=True)
 
 
 class FiscalYearSchema(Strict):

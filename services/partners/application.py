@@ -7,6 +7,7 @@ import uuid
 from services.partners.domain import NikClaim, NpwpClaim, Partner
 from services.partners.requirements import (RequirementPolicy, document_validity,
                                             unmet_requirements)
+from shared import personal
 from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
 from shared.domain import jsonable
 from shared.errors import Conflict, NotFound, RuleViolated
@@ -18,17 +19,23 @@ class PartnersApplication(ServiceApplication):
 
     # Registration and identity -----------------------------------------------------------
 
+    def number_digest(self, field: str, number: str) -> str:
+        """A claim's key: the number's HMAC under the deployment's secret (a plain hash or a
+        uuid5 of a 16-digit NIK is brute-forced from a dump in seconds)."""
+        return personal.number_digest(self.settings.digest_key, field, number)
+
     @command
     def register_partner(self, identity: dict):
-        claim_id = NpwpClaim.create_id(identity["npwp"])
+        digest = self.number_digest("npwp", identity["npwp"])
+        claim_id = NpwpClaim.create_id(digest)
         if claim_id in self.repository:
             holder = self.repository.get(claim_id).partner_id
-            # The number stays out of the message (messages reach logs); details carry it back.
+            # The number stays out of message and details: it is personal data, errors reach
+            # logs, and the caller knows what it sent.
             raise Conflict(f"this NPWP is already registered to partner {holder}; one company "
-                           "per NPWP", code="npwp_taken",
-                           details={"npwp": identity["npwp"], "partner_id": str(holder)})
+                           "per NPWP", code="npwp_taken", details={"partner_id": str(holder)})
         partner = Partner.register(today=self.today(), **identity)
-        claim = NpwpClaim(npwp=identity["npwp"], partner_id=partner.id)
+        claim = NpwpClaim(digest=digest, partner_id=partner.id)
         return {"partner_id": partner.id, "status": partner.status}, [partner, claim]
 
     # Documents ---------------------------------------------------------------------------
@@ -58,7 +65,8 @@ class PartnersApplication(ServiceApplication):
     @command
     def add_journalist(self, partner_id, journalist: dict):
         partner = self.get(partner_id)
-        claim_id = NikClaim.create_id(journalist["nik"])
+        digest = self.number_digest("nik", journalist["nik"])
+        claim_id = NikClaim.create_id(digest)
         if claim_id in self.repository:
             claim = self.repository.get(claim_id)
             claim.check_free_for(partner.id)
@@ -67,7 +75,7 @@ class PartnersApplication(ServiceApplication):
                 claim.take(partner.id)
         else:
             partner.add_journalist(**journalist)
-            claim = NikClaim(nik=journalist["nik"], partner_id=partner.id)
+            claim = NikClaim(digest=digest, partner_id=partner.id)
         return {"nik": journalist["nik"], "journalists": len(partner.journalists)}, [partner,
                                                                                      claim]
 
@@ -75,7 +83,7 @@ class PartnersApplication(ServiceApplication):
     def remove_journalist(self, partner_id, nik: str, reason: str):
         partner = self.get(partner_id)
         partner.remove_journalist(nik, reason)
-        claim = self.repository.get(NikClaim.create_id(nik))
+        claim = self.repository.get(NikClaim.create_id(self.number_digest("nik", nik)))
         claim.release()
         return {"nik": nik, "journalists": len(partner.journalists)}, [partner, claim]
 

@@ -3,8 +3,10 @@
 DOMAIN.md §1. A partner is registered once with its identity; its documents, press-council
 status, journalists and standing then change by events, each with its actor. Uniqueness across
 partners (one company per NPWP, one company per journalist's NIK) is kept by claim aggregates
-whose ids derive from the number: two commands claiming one number race to save the same
-aggregate version, and the event store lets only one of them through.
+whose ids derive from the number's keyed digest (HMAC under the deployment's secret, computed by
+the application: a dump of claim ids cannot be brute-forced back into NIKs): two commands
+claiming one number race to save the same aggregate version, and the event store lets only one
+of them through.
 """
 from __future__ import annotations
 
@@ -112,7 +114,8 @@ class Partner(Aggregate):
     def review_document(self, document_id: uuid.UUID, decision: str, note: str) -> None:
         document = self.current_document(document_id)
         if document["review"] != "pending":
-            raise Conflict(f"document {document['kind']} {document['number']} was already "
+            # The number stays out of the message: it is personal data, and messages reach logs.
+            raise Conflict(f"document {document['kind']} {document_id} was already "
                            f"{document['review']}; a new submission can be reviewed again",
                            code="already_reviewed", details={"review": document["review"]})
         self._document_reviewed(document_id, document["kind"], decision, note)
@@ -284,28 +287,30 @@ class Partner(Aggregate):
 
 
 class NpwpClaim(Aggregate):
-    """Holds one NPWP for one partner; its id is derived from the NPWP."""
+    """Holds one NPWP for one partner. `digest` is the NPWP's keyed digest, never the number:
+    the id derives from it."""
 
     @staticmethod
-    def create_id(npwp: str) -> uuid.UUID:
-        return uuid.uuid5(NPWP_NAMESPACE, npwp)
+    def create_id(digest: str) -> uuid.UUID:
+        return uuid.uuid5(NPWP_NAMESPACE, digest)
 
     @event("NpwpClaimed")
-    def __init__(self, npwp: str, partner_id: uuid.UUID):
-        self.npwp = npwp
+    def __init__(self, digest: str, partner_id: uuid.UUID):
+        self.digest = digest
         self.partner_id = partner_id
 
 
 class NikClaim(Aggregate):
-    """Holds one journalist's NIK for one company at a time; released when they leave."""
+    """Holds one journalist's NIK for one company at a time; released when they leave.
+    `digest` is the NIK's keyed digest, never the number: the id derives from it."""
 
     @staticmethod
-    def create_id(nik: str) -> uuid.UUID:
-        return uuid.uuid5(NIK_NAMESPACE, nik)
+    def create_id(digest: str) -> uuid.UUID:
+        return uuid.uuid5(NIK_NAMESPACE, digest)
 
     @event("NikClaimed")
-    def __init__(self, nik: str, partner_id: uuid.UUID | None):
-        self.nik = nik
+    def __init__(self, digest: str, partner_id: uuid.UUID | None):
+        self.digest = digest
         self.partner_id = partner_id
 
     def check_free_for(self, partner_id: uuid.UUID) -> None:

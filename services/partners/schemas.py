@@ -1,25 +1,34 @@
-"""What crosses the wire into partners. Unknown fields are refused by name (`Strict`)."""
-from marshmallow import fields, validate
+"""What crosses the wire into partners. Unknown fields are refused by name (`Strict`); every
+field is bounded, and NPWP, NIB, NIK and account numbers are ASCII digits (`shared.schemas`)."""
+from marshmallow import fields
 
 from services.partners.domain import (DOCUMENT_KINDS, JOURNALIST_ROLES, LEGAL_FORMS,
                                       MEDIA_TYPES, PRESS_COUNCIL, STATUSES, UKW_LEVELS)
-from shared.schemas import Strict, digits, fiscal_year, one_of, text
+from shared.schemas import (Bool, Count, Date, Digits, Email, Id, Items, Mapping, Strict, Text,
+                            fiscal_year, free_text, one_of, text)
 
 
 def partner_id():
-    return fields.UUID(required=True)
+    return Id(required=True)
+
+
+def nik(**kwargs):
+    return Digits("NIK", 16, **kwargs)
+
+
+def certificate_no():
+    return Text(100, min_length=0, load_default=None, allow_none=True)
 
 
 class ContactSchema(Strict):
-    email = fields.Email(required=True)
-    phone = fields.String(required=True, validate=validate.Regexp(
-        r"^\+?[0-9][0-9 \-]{6,18}$", error="phone must be digits, e.g. +62 711 123456"))
+    email = Email(required=True)
+    phone = Text(20, required=True, pattern=r"\+?[0-9][0-9 \-]{6,18}",
+                 error="phone must be digits, e.g. +62 711 123456")
 
 
 class BankAccountSchema(Strict):
     bank = text(100)
-    number = fields.String(required=True, validate=validate.Regexp(
-        r"^[0-9]{6,20}$", error="account number must be 6 to 20 digits"))
+    number = Digits("account number", between=(6, 20), required=True)
     holder = text(200)
 
 
@@ -28,11 +37,11 @@ class PartnerSchema(Strict):
     brand_name = text()
     legal_form = one_of("legal_form", LEGAL_FORMS, required=True)
     media_type = one_of("media_type", MEDIA_TYPES, required=True)
-    npwp = fields.String(required=True, validate=digits((15, 16), "NPWP"))
-    nib = fields.String(required=True, validate=digits((13,), "NIB"))
-    pkp = fields.Boolean(required=True, truthy={True}, falsy={False})
+    npwp = Digits("NPWP", 15, 16, required=True)
+    nib = Digits("NIB", 13, required=True)
+    pkp = Bool(required=True)
     address = text(500)
-    founded_on = fields.Date(required=True)
+    founded_on = Date(required=True)
     contact = fields.Nested(ContactSchema, required=True)
     bank_account = fields.Nested(BankAccountSchema, required=True)
 
@@ -40,10 +49,10 @@ class PartnerSchema(Strict):
 class DocumentSchema(Strict):
     kind = one_of("kind", DOCUMENT_KINDS, required=True)
     number = text(100)
-    issued_on = fields.Date(required=True)
-    valid_until = fields.Date(required=True, allow_none=True)
-    sha256 = fields.String(required=True, validate=validate.Regexp(
-        r"^[0-9a-f]{64}$", error="sha256 must be the file's SHA-256 as 64 lowercase hex digits"))
+    issued_on = Date(required=True)
+    valid_until = Date(required=True, allow_none=True)
+    sha256 = Text(64, required=True, pattern=r"[0-9a-f]{64}",
+                  error="sha256 must be the file's SHA-256 as 64 lowercase hex digits")
 
 
 class SubmitDocumentSchema(Strict):
@@ -53,26 +62,24 @@ class SubmitDocumentSchema(Strict):
 
 class ReviewDocumentSchema(Strict):
     partner_id = partner_id()
-    document_id = fields.UUID(required=True)
+    document_id = Id(required=True)
     decision = one_of("decision", ("accepted", "rejected"), required=True)
-    note = text(1000)
+    note = free_text(1000)
 
 
 class PressCouncilSchema(Strict):
     partner_id = partner_id()
     status = one_of("status", PRESS_COUNCIL, required=True)
-    certificate_no = fields.String(load_default=None, allow_none=True,
-                                   validate=validate.Length(max=100))
-    recorded_on = fields.Date(required=True)
+    certificate_no = certificate_no()
+    recorded_on = Date(required=True)
 
 
 class JournalistSchema(Strict):
-    nik = fields.String(required=True, validate=digits((16,), "NIK"))
+    nik = nik(required=True)
     name = text()
     role = one_of("role", JOURNALIST_ROLES, required=True)
     ukw_level = one_of("ukw_level", UKW_LEVELS, required=True)
-    certificate_no = fields.String(load_default=None, allow_none=True,
-                                   validate=validate.Length(max=100))
+    certificate_no = certificate_no()
 
 
 class AddJournalistSchema(Strict):
@@ -82,16 +89,16 @@ class AddJournalistSchema(Strict):
 
 class RemoveJournalistSchema(Strict):
     partner_id = partner_id()
-    nik = fields.String(required=True, validate=digits((16,), "NIK"))
-    reason = text(1000)
+    nik = nik(required=True)
+    reason = free_text(1000)
 
 
 class PolicySchema(Strict):
-    required_documents = fields.Dict(
-        required=True, keys=one_of("media type", MEDIA_TYPES),
-        values=fields.List(one_of("document kind", DOCUMENT_KINDS)))
-    min_company_age_years = fields.Integer(required=True, strict=True,
-                                           validate=validate.Range(min=0, max=100))
+    required_documents = Mapping(
+        one_of("media type", MEDIA_TYPES),
+        Items(one_of("document kind", DOCUMENT_KINDS), len(DOCUMENT_KINDS)),
+        len(MEDIA_TYPES), required=True)
+    min_company_age_years = Count(0, 100, required=True)
     min_press_council = one_of("min_press_council", PRESS_COUNCIL, required=True)
     chief_editor_min_ukw = one_of("chief_editor_min_ukw", UKW_LEVELS, required=True)
 
@@ -104,7 +111,7 @@ class SetPolicySchema(Strict):
 class CheckSchema(Strict):
     partner_id = partner_id()
     fiscal_year = fiscal_year(required=True)
-    as_of = fields.Date(load_default=None, allow_none=True)
+    as_of = Date(load_default=None, allow_none=True)
 
 
 class ActivateSchema(Strict):
@@ -114,18 +121,18 @@ class ActivateSchema(Strict):
 
 class ReasonSchema(Strict):
     partner_id = partner_id()
-    reason = text(1000)
+    reason = free_text(1000)
 
 
 class ObjectionSchema(Strict):
     partner_id = partner_id()
-    statement = text(4000)
+    statement = free_text(4000)
 
 
 class ObjectionDecisionSchema(Strict):
     partner_id = partner_id()
-    upheld = fields.Boolean(required=True, truthy={True}, falsy={False})
-    note = text(1000)
+    upheld = Bool(required=True)
+    note = free_text(1000)
 
 
 class FiscalYearSchema(Strict):

@@ -157,8 +157,8 @@ class PartnersService(EventSourcedService):
     def get_partner(self, partner_id):
         """The whole file: identity, status, documents with their validity today, superseded
         documents, press council, journalists, rejection and objection. A `media` caller may
-        read only its own file. NPWP, NIK and account numbers are masked for the roles that do
-        not need them (assessor, system)."""
+        read only its own file. NPWP, NIK, bank account and document numbers are masked (last
+        four digits) for the roles that do not need them (assessor, system)."""
         args = load(s.PartnerIdSchema, {"partner_id": partner_id})
         self.auth.check_own(args["partner_id"])
         file = self.app.get_partner(args["partner_id"])

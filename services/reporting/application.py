@@ -16,6 +16,7 @@ from collections import defaultdict
 
 from services.reporting.domain import age_days, day_end, gini, rupiah_per_reach, top_share
 from shared.application import ServiceApplication
+from shared.personal import committed, masked, revealed
 from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
 from shared.storage import advance_tracking, tracking_table_sql
 
@@ -65,6 +66,8 @@ INDEXES = {
     "partner_status": "partner_id", "audit_events": "originator_id",
     "score_history": "partner_id", "tier_history": "partner_id",
 }
+AUDIT_EVENT_COLUMNS = ("source", "notification_id", "originator_id", "originator_version", "type",
+                       "at", "actor", "payload", "prev_hash", "hash")
 LIVE_STATUSES = ("placed", "proof_submitted", "proof_accepted", "paid")
 
 
@@ -108,8 +111,20 @@ class ReportingApplication(ServiceApplication):
                               (source,))
         return rows[0][0] if rows else 0
 
-    def apply_envelope(self, envelope: dict) -> None:
-        self.apply_envelopes([envelope])
+    def apply_envelope(self, envelope: dict, tracked: bool = True) -> None:
+        """Apply one envelope with its position; `tracked=False` (a quarantined event applied
+        again, behind the position) changes the views alone."""
+        if tracked:
+            self.apply_envelopes([envelope])
+            return
+        with self.sql.transaction() as cur:
+            self._apply(cur, envelope)
+
+    def skip_tracked(self, envelope: dict) -> None:
+        """Move the position past a quarantined envelope, changing no view."""
+        with self.sql.transaction() as cur:
+            advance_tracking(cur, self.tracking, envelope["source"],
+                             envelope["notification_id"])
 
     def apply_envelopes(self, envelopes: list[dict]) -> None:
         """Apply consecutive envelopes of one source, in order, in one transaction (all or
@@ -138,11 +153,20 @@ class ReportingApplication(ServiceApplication):
             cur.execute(f"DELETE FROM {self.tracking}")
             for table in self.t.values():
                 cur.execute(f"DELETE FROM {table}")
+        self.quarantine.forget(SOURCES)  # what still fails is quarantined again on the way
 
     def dump(self) -> dict[str, list[tuple]]:
-        """Every view table, sorted: what rebuild and incremental must agree on."""
-        return {name: sorted(self.sql.query(f"SELECT * FROM {table}"), key=repr)
-                for name, table in self.t.items()}
+        """Every view table, sorted: what rebuild and incremental must agree on. The audit
+        events' payloads are compared as the hash counts them (decrypted, each personal number
+        as its digest): their ciphertexts differ with every encryption (a random nonce)."""
+        views = {name: sorted(self.sql.query(f"SELECT * FROM {table}"), key=repr)
+                 for name, table in self.t.items()}
+        payload = AUDIT_EVENT_COLUMNS.index("payload")
+        views["audit_events"] = sorted((
+            *row[:payload], json.dumps(committed(json.loads(self._reveal(row[payload]))),
+                                       sort_keys=True), *row[payload + 1:])
+            for row in views["audit_events"])
+        return views
 
     def _ins(self, cur, table: str, *values) -> None:
         marks = ",".join("?" * len(values))
@@ -164,11 +188,14 @@ class ReportingApplication(ServiceApplication):
                       env["timestamp"])
 
     def _document_submitted(self, cur, env, p):
+        # The number arrives sealed; the view keeps it masked (never clear), as the roles
+        # without personal data see it; the sealed number stays in audit_events.
+        shown = masked(revealed(p, self.mapper.cipher))
         cur.execute(f"UPDATE {self.t['documents']} SET superseded_at = ? WHERE partner_id = ?"
                     " AND kind = ? AND superseded_at IS NULL",
                     (env["timestamp"], env["originator_id"], p["kind"]))
         self._ins(cur, "documents", p["document_id"], env["originator_id"], p["kind"],
-                  p["number"], p["issued_on"], p["valid_until"], env["timestamp"], None,
+                  shown["number"], p["issued_on"], p["valid_until"], env["timestamp"], None,
                   "pending", None, None)
 
     def _document_reviewed(self, cur, env, p):
@@ -503,10 +530,15 @@ class ReportingApplication(ServiceApplication):
         trail = [dict(zip(keys, row)) for row in rows]
         for row in trail:
             row["actor"] = json.loads(row["actor"])
-            row["payload"] = json.loads(self._reveal(row["payload"]))
+            # Opened for the service to mask or show by the caller's role (service.py).
+            stored = json.loads(self._reveal(row["payload"]))
+            # What the hash counts (digests, no number): anyone verifies the row without a key.
+            row["committed_payload"] = committed(stored)
+            row["payload"] = revealed(stored, self.mapper.cipher)
         return trail
 
-    # Payloads carry NPWP, NIK and account numbers: encrypted at rest like the event stores.
+    # Payloads carry NPWP, NIK, account and document numbers, each sealed (shared/personal.py);
+    # the payload is encrypted whole besides, at rest like the event stores.
 
     def _protect(self, text: str) -> str:
         cipher = self.mapper.cipher

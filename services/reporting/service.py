@@ -124,7 +124,9 @@ class ReportingService(EventSourcedService):
     @allow(*READERS)
     def audit_trail(self, entity_id):
         """Every event of one partner, contract or order (in every service), in order, with
-        its time, actor, payload and hash. For auditors and other systems only."""
+        its time, actor, payload and hash. For auditors and other systems only. NPWP, NIK,
+        bank account and document numbers show to auditors; other systems see them masked
+        (last four digits). The hash commits each number by its keyed digest (docs/rpc.md)."""
         trail = self.app.audit_trail(load(s.EntitySchema, {"entity_id": entity_id})[
             "entity_id"].lower())
         return trail if self.auth.may_see_personal_data() else masked(trail)

@@ -9,6 +9,7 @@ into the views, and `seklik audit verify` must pass.
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 import sys
 import time
@@ -49,7 +50,7 @@ def stream(cluster, books: Books, stop, deadline_s: float = 90):
         # One proxy per caller while it works; a new one after a failure (a broken connection).
         proxy = None
         for n in numbers:
-            command_id = f"fault-{books.fault}-{n}"
+            command_id = f"fault-{re.sub(r'[^A-Za-z0-9]+', '-', books.fault)}-{n}"
             deadline = time.monotonic() + deadline_s
             while True:
                 try:

@@ -19,6 +19,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from seklik.cluster import durable_queues, spawn, terminate, wait_answering
 from shared.auth import bearer
+from shared import transport  # noqa: F401  (RPC messages stay off the broker's disk)
 from tests.support import token
 
 class ServiceProcess:

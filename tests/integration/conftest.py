@@ -3,7 +3,7 @@ import uuid
 import pytest
 
 from tests.integration.cluster import Cluster, Tap
-from tests.support import AMQP_URI, SECRET
+from tests.support import AMQP_URI
 
 
 @pytest.fixture
@@ -11,7 +11,7 @@ def cluster(rabbit, postgres, tmp_path, request):
     """Services as processes on RabbitMQ and a fresh set of PostgreSQL schemas."""
     prefix = f"it_{uuid.uuid4().hex[:8]}_"
     env = {**postgres, "POSTGRES_SCHEMA_PREFIX": prefix, "AMQP_URI": AMQP_URI,
-           "SEKLIK_AUTH_SECRET": SECRET, "SEKLIK_DATA_DIR": str(tmp_path / "data"),
+           "SEKLIK_DATA_DIR": str(tmp_path / "data"),
            "SEKLIK_CATCHUP_INTERVAL": "1", "SEKLIK_RELAY_INTERVAL": "0.2"}
     cluster = Cluster(env, tmp_path)
     yield cluster

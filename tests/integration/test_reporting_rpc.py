@@ -13,7 +13,7 @@ from services.reporting.application import SOURCES, ReportingApplication
 from shared.config import Settings
 from shared.consumer import TrackedConsumer, notifications_fetcher
 from tests.integration.scenarios import eventually, open_year, tiered_partner
-from tests.support import SECRET, company, sha, token
+from tests.support import company, sha, token
 
 pytestmark = pytest.mark.integration
 TODAY = dt.date.today()
@@ -65,7 +65,7 @@ def rebuilt_views(cluster, postgres) -> dict:
     """The views built from nothing, in schemas of their own, by reading every source."""
     settings = Settings.from_env({**postgres, "POSTGRES_SCHEMA_PREFIX":
                                   cluster.env["POSTGRES_SCHEMA_PREFIX"] + "rebuilt_",
-                                  "AMQP_URI": cluster.amqp_uri, "SEKLIK_AUTH_SECRET": SECRET})
+                                  "AMQP_URI": cluster.amqp_uri, "SEKLIK_ENV": "development"})
     views = ReportingApplication(settings)
     with notifications_fetcher(settings, "test.rebuild") as fetch:
         for source in SOURCES:
@@ -76,7 +76,8 @@ def rebuilt_views(cluster, postgres) -> dict:
 
 def live_views(cluster, postgres) -> dict:
     settings = Settings.from_env({**postgres, "POSTGRES_SCHEMA_PREFIX":
-                                  cluster.env["POSTGRES_SCHEMA_PREFIX"]})
+                                  cluster.env["POSTGRES_SCHEMA_PREFIX"],
+                                  "SEKLIK_ENV": "development"})
     return ReportingApplication(settings).dump()
 
 

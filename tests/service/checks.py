@@ -4,7 +4,12 @@ from nameko.testing.services import worker_factory
 
 from shared.auth import Caller
 from shared.errors import ValidationFailed
-from tests.support import SECRET, token
+from tests.support import KEYS, token
+
+
+# The operator's methods every service has (shared/service.py): their bad input and roles are
+# checked for every service at once in test_operator_rpc.py.
+OPERATOR_METHODS = {"quarantine", "retry_quarantined", "health"}
 
 
 def rpc_methods(service_class) -> set[str]:
@@ -15,7 +20,7 @@ def rpc_methods(service_class) -> set[str]:
 def check_refused(service_class, app, role: str, method: str, arguments: dict, field: str):
     """Calling `method` with `arguments` is ValidationFailed naming `field`; nothing recorded."""
     service = worker_factory(service_class, app=app,
-                             auth=Caller(f"Bearer {token(role)}", SECRET))
+                             auth=Caller(f"Bearer {token(role)}", KEYS))
     before = app.max_notification_id()
     with pytest.raises(ValidationFailed) as refused:
         getattr(service, method)(**arguments)

@@ -4,14 +4,13 @@ worker_factory runs one entrypoint with the real application injected (no broker
 entrypoint_hook runs the service in a real container on RabbitMQ, as `nameko run` would.
 """
 import pytest
-from nameko.containers import ServiceContainer
 from nameko.testing.services import entrypoint_hook, worker_factory
 
 from services.partners.application import PartnersApplication
 from services.partners.service import PartnersService
 from shared.auth import Caller
 from shared.errors import Forbidden, Unauthenticated, ValidationFailed
-from tests.support import SECRET, company, token
+from tests.support import KEYS, company, token
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def app(sqlite_settings):
 
 
 def service_as(app, *roles, **claims):
-    auth = Caller(f"Bearer {token(*roles, **claims)}" if roles else None, SECRET)
+    auth = Caller(f"Bearer {token(*roles, **claims)}" if roles else None, KEYS)
     return worker_factory(PartnersService, app=app, auth=auth)
 
 
@@ -71,16 +70,6 @@ def test_list_partners_refuses_an_unknown_status(app):
         service_as(app, "admin").list_partners(status="verified")
     assert "status" in refused.value.details["fields"]
 
-
-@pytest.fixture
-def container(rabbit, tmp_path, monkeypatch):
-    monkeypatch.setenv("SEKLIK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SEKLIK_AUTH_SECRET", SECRET)
-    monkeypatch.setenv("SEKLIK_RELAY", "off")
-    container = ServiceContainer(PartnersService, {"AMQP_URI": rabbit})
-    container.start()
-    yield container
-    container.stop()
 
 
 def test_a_registration_through_a_running_container(container):

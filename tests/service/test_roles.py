@@ -18,12 +18,13 @@ from services.reporting.service import ReportingProjector, ReportingService
 from shared.auth import ROLES, Caller
 from shared.errors import Forbidden, Unauthenticated
 from tests.service.checks import rpc_methods
-from tests.support import SECRET, token
+from tests.support import KEYS, SOME_COMPANY, token
 
 STAFF = {"admin", "verifier", "assessor", "finance"}
 READ = {"auditor", "system"}
 EVERY_SERVICE = {"notifications": {"admin", *READ}, "checkpoints": {"admin", *READ},
-                 "digest": {"admin", *READ}}
+                 "digest": {"admin", *READ}, "quarantine": {"admin", *READ},
+                 "retry_quarantined": {"admin"}, "health": {"admin", *READ}}
 POLICY = {
     PartnersService: {
         "register_partner": {"admin"},
@@ -106,17 +107,15 @@ def test_the_table_names_every_rpc_method(service):
 def apps(tmp_path_factory):
     from shared.config import Settings
 
-    settings = Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path_factory.mktemp("roles")),
-                                  "SEKLIK_AUTH_SECRET": SECRET})
+    settings = Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path_factory.mktemp("roles"))})
     return {service: app_class(settings) for service, app_class in APPS.items()}
 
 
 @pytest.mark.parametrize("service,method,role", CELLS,
                          ids=[f"{s.name}.{m}-{r}" for s, m, r in CELLS])
 def test_each_method_with_each_role(apps, service, method, role, monkeypatch):
-    monkeypatch.setenv("SEKLIK_AUTH_SECRET", SECRET)
     worker = worker_factory(service, app=apps[service],
-                            auth=Caller(f"Bearer {token(role, partner_id='x')}", SECRET))
+                            auth=Caller(f"Bearer {token(role, partner_id=SOME_COMPANY)}", KEYS))
     call = getattr(worker, method)
     params = inspect.signature(inspect.unwrap(getattr(service, method))).parameters
     arguments = {name: "x" for name, p in params.items()

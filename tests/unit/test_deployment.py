@@ -117,3 +117,53 @@ def test_the_definitions_give_each_service_a_user_with_its_own_permissions():
     salt = b"\x01\x02\x03\x04"
     assert password_hash("guest", salt) == password_hash("guest", salt) != password_hash(
         "guest")
+
+
+def keygen_block(capsys) -> dict:
+    from seklik.cli import main
+
+    assert main(["keygen"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if line and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_keygen_prints_every_key_the_compose_file_asks_of_env(capsys):
+    block = keygen_block(capsys)
+    asked = set(re.findall(r"\$\{((?:SEKLIK_\w+_KEYS?)|CIPHER_KEY)\b",
+                           (ROOT / "docker-compose.yml").read_text()))
+    assert asked <= set(block), asked - set(block)
+    assert {f"SEKLIK_{name.upper()}_KEY" for name in SEKLIK_SERVICES} <= set(block)
+
+
+def test_with_the_keygen_block_every_service_starts_and_verifies_the_others(capsys):
+    from shared.auth import (Caller, TokenKeys, load_private_key, mint_token, service_key,
+                             service_token)
+    from shared.config import Settings
+
+    block = keygen_block(capsys)
+    for name in SEKLIK_SERVICES:
+        settings = Settings.from_env({**block, "SEKLIK_ENV": "production",
+                                      "SEKLIK_REGENCY_CODE": "16.02",
+                                      "SEKLIK_SERVICE_KEY": block[f"SEKLIK_{name.upper()}_KEY"]})
+        settings.require_secrets()
+        keys = TokenKeys.from_settings(settings)
+        assert set(keys.services) == set(SEKLIK_SERVICES)
+        assert keys.services[name].public_bytes_raw() == service_key(
+            settings, name).public_key().public_bytes_raw()
+        feed = Caller(f"Bearer {service_token(settings, name)}", keys).authorize(("system",))
+        assert feed["sub"] == f"{name}.feed"
+        issued = mint_token(load_private_key(block["SEKLIK_TOKEN_PRIVATE_KEY"], "issuer"),
+                            "kominfo.ani", ["admin"], regency="16.02")
+        assert Caller(f"Bearer {issued}", keys).authorize(("admin",))["sub"] == "kominfo.ani"
+
+
+@pytest.mark.parametrize("name", sorted(SEKLIK_SERVICES))
+def test_each_container_runs_in_production_with_its_own_key_and_only_public_token_keys(name):
+    environment = SEKLIK_SERVICES[name]["environment"]
+    assert environment["SEKLIK_ENV"] == "production"
+    assert environment["SEKLIK_SERVICE_KEY"].startswith(f"${{SEKLIK_{name.upper()}_KEY:?")
+    assert "SEKLIK_TOKEN_PUBLIC_KEY" in environment
+    assert "SEKLIK_TOKEN_PRIVATE_KEY" not in environment  # no service can mint people's tokens
+    for variable in ("SEKLIK_SERVICE_PUBLIC_KEYS", "SEKLIK_REGENCY_CODE", "CIPHER_KEY"):
+        assert ":?" in environment[variable], f"{variable} must be required, not defaulted"

@@ -32,7 +32,8 @@ def test_every_event_names_who_caused_it_and_links_to_the_one_before(partners):
     assert verify_chain(envelopes) == []
 
 
-def test_a_later_event_carries_the_hash_of_the_earlier_one(sqlite_settings):
+def test_a_later_event_carries_the_hash_of_the_earlier_one(partners):
+    # (the application gives the domain its key: the NPWP in the event is committed with it)
     with acting_as(actor("admin")):
         partner = Partner.register(today=__import__("datetime").date(2026, 1, 1),
                                    **loaded(company()))
@@ -44,7 +45,7 @@ def test_a_later_event_carries_the_hash_of_the_earlier_one(sqlite_settings):
 def test_a_changed_payload_is_caught_at_its_version(partners):
     register(partners)
     envelopes = copy.deepcopy(partners.notifications(0, 100))
-    envelopes[0]["payload"]["npwp"] = "999999999999999"
+    envelopes[0]["payload"]["legal_name"] = "PT Lain Sama Sekali"
     findings = verify_chain(envelopes)
     assert findings and findings[0]["originator_id"] == envelopes[0]["originator_id"]
     assert findings[0]["originator_version"] == 1
@@ -74,3 +75,22 @@ def test_the_digest_moves_with_the_log_and_is_recorded(partners):
     assert partners.digest()["root_hash"] == first["root_hash"]  # nothing new, same head
     register(partners, 2)
     assert partners.digest()["root_hash"] != first["root_hash"]
+
+
+def test_the_hash_commits_a_personal_number_by_its_digest_not_in_clear(partners):
+    """The chain hash of a registration is the same whether the NPWP is plain (as the domain
+    saw it) or sealed (as the envelope carries it), and differs for another NPWP."""
+    from shared.domain import chain_hash
+    from shared.personal import keyed_digest
+
+    register(partners)
+    env = partners.notifications(0, 100)[0]
+    assert company(1)["npwp"] not in str(env["payload"])  # sealed (a digest at least)
+    fields = {k: env[k] for k in ("originator_id", "originator_version", "type", "timestamp",
+                                  "actor", "prev_hash")}
+    plain = {**env["payload"], "npwp": company(1)["npwp"],
+             "bank_account": company(1)["bank_account"]}
+    assert chain_hash(payload=plain, **fields) == env["hash"]
+    assert chain_hash(payload={**plain, "npwp": "000000000000009"}, **fields) != env["hash"]
+    digest = keyed_digest(partners.settings.digest_key, "npwp:" + company(1)["npwp"])
+    assert env["payload"]["npwp"]["digest"] == digest

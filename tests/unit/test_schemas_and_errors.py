@@ -19,8 +19,8 @@ def test_an_unknown_field_is_named():
     ("nib", "123", "NIB must be 13 digits"),
     ("media_type", "magazine", "media_type must be one of: online, print_daily"),
     ("legal_form", "CV", "legal_form must be one of: PT, yayasan, koperasi"),
-    ("pkp", "yes", "Not a valid boolean"),
-    ("founded_on", "1 March 2015", "Not a valid date"),
+    ("pkp", "yes", "must be true or false"),
+    ("founded_on", "1 March 2015", "must be a date as YYYY-MM-DD"),
 ])
 def test_a_malformed_field_is_named_with_what_would_be_right(field, value, message):
     with pytest.raises(ValidationFailed) as refused:

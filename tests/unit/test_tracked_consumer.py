@@ -193,3 +193,22 @@ def test_a_duplicate_below_a_known_position_is_skipped_without_asking_the_store(
     register(partners, 3)
     assert consumer.receive(partners.notifications(4, 1)[0]) == "applied"
     assert reporting.tracked_position("partners") == 5
+
+
+def test_a_partners_event_the_views_cannot_apply_is_set_aside_and_later_partners_appear(
+        partners, reporting):
+    # The wired consumer (as the projector's feed): nothing stops the pipeline.
+    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
+    feed = TrackedConsumer.of(reporting, "partners", fetch, "apply_envelope", "apply_envelopes")
+    register(partners, 1)
+    register(partners, 2)
+    envelopes = partners.notifications(0, 10)
+    mangled = dict(envelopes[0], payload={})  # the projection cannot apply it
+    assert feed.receive(mangled) == "quarantined"
+    assert [feed.receive(e) for e in envelopes[1:]] == ["applied"] * 3
+    assert [r["legal_name"] for r in reporting.partner_registry()] == ["Sriwijaya Media Utama 2"]
+    assert reporting.quarantine.rows()[0]["error"].startswith("KeyError")
+    # A retry applies the source's own copy of notification 1, not the mangled delivery.
+    assert feed.retry(1)["status"] == "applied"
+    assert len(reporting.partner_registry()) == 2
+    assert reporting.tracked_position("partners") == 4
