@@ -33,7 +33,9 @@ def grow(app: PartnersApplication, events: int, batch: int = 50) -> int:
                     address="Kayuagung", founded_on=dt.date(2015, 1, 1),
                     contact={"email": "r@example.id", "phone": "+62 712 1"},
                     bank_account={"bank": "BSB", "number": "1234567", "holder": f"PT {name}"})
-                claim = NpwpClaim(npwp=f"{n:015d}", partner_id=partner.id)
+                # as register_partner claims it (issue 11): by the NPWP's keyed digest
+                claim = NpwpClaim(digest=app.number_digest("npwp", f"{n:015d}"),
+                                  partner_id=partner.id)
                 ids = []
                 for kind in KINDS:
                     document_id = uuid.uuid4()

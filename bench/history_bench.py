@@ -13,12 +13,36 @@ from seklik import audit
 from seklik.tables import render
 from services.partners.application import PartnersApplication
 from services.reporting.application import ReportingApplication
+from shared import checkpoints
+from shared.auth import development_key
 from shared.config import Settings
 from shared.consumer import TrackedConsumer
 
 
-def rates(app: PartnersApplication, data: str, size: int, env: dict) -> dict:
-    total = app.max_notification_id()
+BENCH_KEY = development_key("partners")
+
+
+def sign_every(app: PartnersApplication, every: int) -> int:
+    """Signed checkpoints as the checkpointer leaves them (one per `every` events), written
+    here at once over a history grown without them; how many there are."""
+    rows = app.sql.query(f"SELECT notification_id, root_hash, recorded_at FROM {app.journal}"
+                         f" WHERE notification_id % ? = 0 ORDER BY notification_id", (every,))
+    with app.sql.transaction() as cur:
+        for nid, root, recorded_at in rows:
+            entry = checkpoints.sign(BENCH_KEY, regency=app.settings.regency_code,
+                                     service=app.name, notification_id=nid, root_hash=root,
+                                     recorded_at=recorded_at)
+            cur.execute(f"INSERT INTO {app.signed} (notification_id, regency, service,"
+                        " root_hash, recorded_at, key_id, public_key, signature) VALUES"
+                        " (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notification_id) DO NOTHING",
+                        (nid, entry["regency"], entry["service"], root, recorded_at,
+                         entry["key_id"], entry["public_key"], entry["signature"]))
+    return app.sql.query(f"SELECT COUNT(*) FROM {app.signed}")[0][0]
+
+
+def verify_rates(app: PartnersApplication, every: int = 100) -> dict:
+    """Verify (chains, journal, and a signed checkpoint every `every` events checked with a
+    trusted key) against reading the same notifications."""
     started = time.perf_counter()
     read = 0
     for _ in audit.pages(lambda a, n: app.notifications(a, n)):
@@ -26,11 +50,23 @@ def rates(app: PartnersApplication, data: str, size: int, env: dict) -> dict:
     reading = read / (time.perf_counter() - started)
 
     app.extend_journal()  # the checkpoints verify compares with (the relay writes them live)
+    signed = sign_every(app, every)
+    trusted = checkpoints.TrustedKeys()
+    trusted.add("partners", BENCH_KEY.public_key(), "bench")
     started = time.perf_counter()
     report = audit.verify_service("partners", audit.pages(lambda a, n: app.notifications(a, n)),
-                                  audit.pages(lambda a, n: app.checkpoints(a, n)))
+                                  audit.pages(lambda a, n: app.checkpoints(a, n)),
+                                  signed=audit.pages(app.signed_checkpoints), trusted=trusted)
     verifying = report["events"] / (time.perf_counter() - started)
     assert not report["findings"], report["findings"][:1]
+    assert report["signed"] == signed
+    return {"read/s": reading, "verify/s": verifying, "signed": signed}
+
+
+def rates(app: PartnersApplication, data: str, size: int, env: dict) -> dict:
+    total = app.max_notification_id()
+    figures = verify_rates(app)
+    reading, verifying = figures["read/s"], figures["verify/s"]
 
     views = ReportingApplication(Settings.from_env({  # a store of their own, of the same kind
         **env, "SEKLIK_DATA_DIR": f"{data}/r{size}",

@@ -7,9 +7,15 @@ What a SEKLIK service S touches:
 - as an RPC client (feeds fetching gaps, reporting's queries, the compose health check): reply
   queues `rpc.reply-S-<uuid>` (nameko's RpcProxy) and `rpc.reply-standalone_rpc_proxy-<uuid>`
   (ClusterRpcProxy), each bound to `nameko-rpc` with its uuid; requests `<service>.<method>`;
-- its relay: the exchange `S.events`, which it declares and publishes to;
+- its relay: the exchange `S.events`, which it declares and publishes to, and the shared
+  exchange `seklik.checkpoints` (its signed checkpoints, routing key S), likewise;
 - for each source X it follows: its queue `seklik.X--S.<method>`, bound to `X.events` (which
   nameko declares too, hence configure on it; it never publishes there).
+The witness: `cli` (an inspectorate's or auditor's system) may declare queues of its own named
+`seklik.witness.<name>`, bind them to `seklik.checkpoints` and read them: it receives every
+service's signed checkpoints, which are public by design (each verifies with the service's public
+key), and it can neither publish there nor declare the exchange. A service publishes there under
+its own name only (topic permissions).
 `seklik broker-definitions` writes RabbitMQ definitions (users with salted SHA-256 password
 hashes, permissions, topic permissions) that the broker loads at boot
 (deploy/rabbitmq/rabbitmq.conf).
@@ -54,6 +60,8 @@ RPC_EXCHANGE = "nameko-rpc"
 # nameko's reply key: str(uuid.uuid4()). Nothing else matches it, a wildcard least of all.
 REPLY_KEY = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 STANDALONE_REPLIES = r"rpc\.reply-standalone_rpc_proxy-.*"  # ClusterRpcProxy's reply queues
+CHECKPOINTS = r"seklik\.checkpoints"  # every service's signed checkpoints (the witness exchange)
+WITNESS_QUEUES = r"seklik\.witness\..*"
 
 
 def anchored(parts) -> str:
@@ -80,15 +88,18 @@ def permissions(service: str) -> dict[str, str]:
     rpc = [RPC_EXCHANGE, rf"rpc-{s}", rf"rpc\.reply-{s}-.*", STANDALONE_REPLIES]
     feeds = [rf"seklik\.{re.escape(x)}--{s}\..*" for x in sources]
     source_exchanges = [rf"{re.escape(x)}\.events" for x in sources]
-    own = [rf"{s}\.events"]
+    own = [rf"{s}\.events", CHECKPOINTS]
     return {"configure": anchored(rpc + own + feeds + source_exchanges),
             "write": anchored(rpc + own + feeds),
             "read": anchored(rpc + feeds + source_exchanges)}
 
 
 # The seklik command line and other systems: RPC calls through ClusterRpcProxy only.
-CLI_PERMISSIONS = {part: anchored([RPC_EXCHANGE, STANDALONE_REPLIES])
-                   for part in ("configure", "write", "read")}
+# A witness (below) binds queues of its own to the checkpoints exchange and reads them.
+CLI_PERMISSIONS = {
+    "configure": anchored([RPC_EXCHANGE, STANDALONE_REPLIES, WITNESS_QUEUES]),
+    "write": anchored([RPC_EXCHANGE, STANDALONE_REPLIES, WITNESS_QUEUES]),
+    "read": anchored([RPC_EXCHANGE, STANDALONE_REPLIES, WITNESS_QUEUES, CHECKPOINTS])}
 
 
 def password_hash(password: str, salt: bytes | None = None) -> str:
@@ -116,6 +127,11 @@ def definitions(passwords: dict[str, str], vhost: str = "/", prefix: str = "") -
         if name != "admin":
             topics.append({"user": user, "vhost": vhost, "exchange": RPC_EXCHANGE,
                            **topic_permissions(name)})
+            # On the witness exchange a service publishes under its own name only; a witness
+            # binds any service's name (it verifies each checkpoint with that service's key).
+            topics.append({"user": user, "vhost": vhost, "exchange": "seklik.checkpoints",
+                           **({"read": anchored([".*"]), "write": "^$"} if name == "cli" else
+                              {"read": "^$", "write": anchored([re.escape(name)])})})
     return {"users": users, "vhosts": [{"name": vhost}], "permissions": grants,
             "topic_permissions": topics}
 

@@ -10,6 +10,7 @@
   seklik reporting quarantine [--service S] [--format table|json]   what consumers set aside
   seklik reporting retry --service S --source X --notification N    apply it again after a fix
   seklik audit verify [--digest FILE] | digest | replay --as-of DATE --out DIR | trail ID
+  seklik audit compare [--year Y] [--format table|json]   the live views against a rebuild
 
 Calls carry the token in --token or SEKLIK_TOKEN; without one, each call carries a token minted
 here with SEKLIK_TOKEN_PRIVATE_KEY (with SEKLIK_ENV=development, the well-known development key).
@@ -333,29 +334,107 @@ def event_sourced_services(only=None) -> list[str]:
     return [s for s in cluster.service_commands() if not only or s in only]
 
 
+def trusted_keys(args, settings: Settings, digests: list[tuple[str, dict]],
+                 services: list[str]):
+    """The public keys verify trusts for each service's signatures, and where each came from:
+    the kept digests (the auditor kept them outside the system), --keys FILE and
+    SEKLIK_SERVICE_PUBLIC_KEYS (the deployment's published keys), and in development only the
+    well-known development keys. Never a key the database or a service hands over."""
+    from shared.auth import development_key, load_service_public_keys
+    from shared.checkpoints import TrustedKeys
+
+    trusted = TrustedKeys()
+    for label, kept in digests:
+        for service, entry in kept["services"].items():
+            if entry.get("public_key"):
+                trusted.add_encoded(service, entry["public_key"], f"digest {label}")
+    if args.keys:
+        lines = [line.strip() for line in Path(args.keys).read_text().splitlines()
+                 if line.strip() and not line.lstrip().startswith("#")]
+        # `service=<key>` lines, or the SEKLIK_SERVICE_PUBLIC_KEYS line of `seklik keygen`
+        prefix = "SEKLIK_SERVICE_PUBLIC_KEYS="
+        for line in lines:  # one line at a time: an old key and a new one may both stand
+            if line.startswith(prefix) or ("=" in line and not line.startswith("SEKLIK_")):
+                text = line[len(prefix):] if line.startswith(prefix) else line
+                for service, key in load_service_public_keys(text).items():
+                    trusted.add(service, key, f"--keys {args.keys}")
+    if settings.service_public_keys:
+        for service, key in load_service_public_keys(settings.service_public_keys).items():
+            trusted.add(service, key, "SEKLIK_SERVICE_PUBLIC_KEYS")
+    if settings.development:
+        for service in services:
+            trusted.add(service, development_key(service).public_key(),
+                        "development key (SEKLIK_ENV=development)")
+    return trusted
+
+
+def digest_order(service: str, digests: list[tuple[str, dict]]) -> list[dict]:
+    """Kept digests given oldest first: each must reach at least as far as the one before
+    (its root at the older position is then checked against the log like every signed one)."""
+    findings, before = [], None
+    for label, kept in digests:
+        entry = kept["services"].get(service)
+        if entry is None:
+            continue
+        if before is not None and entry["last_notification_id"] < before[1]:
+            findings.append({"service": service, "digest": label,
+                             "notification_id": entry["last_notification_id"],
+                             "problem": f"the digest {label} ends at notification "
+                                        f"{entry['last_notification_id']}, before the older "
+                                        f"digest {before[0]} ({before[1]}): it does not extend "
+                                        "it (give the digests oldest first)"})
+        before = (label, entry["last_notification_id"])
+    return findings
+
+
 def cmd_audit_verify(args, settings: Settings) -> int:
-    kept = json.loads(Path(args.digest).read_text())["services"] if args.digest else {}
+    digests = [(path, json.loads(Path(path).read_text())) for path in args.digest or ()]
+    kept = digests[-1][1]["services"] if digests else {}  # the newest: where the log must reach
+    services = event_sourced_services(args.service)
+    trusted = trusted_keys(args, settings, digests, services)
     broken = 0
     with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token,
                    timeout=60) as rpc:
         for service in event_sourced_services(args.service):
             remote = getattr(rpc, service)
             bar = Progress(service, None, force=args.progress)
+            signed_digests = [(label, d["services"][service]) for label, d in digests
+                              if d["services"].get(service, {}).get("signature")]
+            keys = ", ".join(f"{kid} ({origin})" for kid, origin in
+                             trusted.for_service(service)) or "none"
             report = audit.verify_service(
                 service, audit.pages(lambda a, n: remote.notifications(after=a, limit=n)),
                 audit.pages(lambda a, n: remote.checkpoints(after=a, limit=n)),
-                kept.get(service), bar)
+                kept.get(service), bar,
+                signed=audit.pages(lambda a, n: remote.signed_checkpoints(after=a, limit=n)),
+                trusted=trusted, digests=signed_digests)
+            report["findings"] = sorted(report["findings"] + digest_order(service, digests),
+                                        key=lambda f: f.get("notification_id") or 0)
+            # Snapshots are no link of the log: checked by the service, listed after it.
+            report["findings"] += audit.snapshot_report(service, remote.snapshot_findings())
             rate = bar.close()
             if report["findings"]:
                 broken += 1
                 print(f"BROKEN {audit.describe(report['findings'][0])}")
+                # and each kept digest that no longer holds, by name (one line per digest)
+                for finding in report["findings"][1:]:
+                    if finding.get("digest"):
+                        print(f"DIGEST {audit.describe(finding)}")
                 if len(report["findings"]) > 1:
                     print(f"       ({len(report['findings']) - 1} more finding(s) after it)")
             else:
                 print(f"ok     {service}: {report['events']:,} events, chains and "
                       f"{report['journaled']:,} checkpoints verified"
+                      + f", {report['signed']:,} signed checkpoints verified"
+                      + (f" (the last at notification "
+                         f"{report['last_signed']['notification_id']})"
+                         if report["last_signed"] else "")
                       + (", kept digest proven" if service in kept else "")
+                      + (f", {len(signed_digests)} signed digests consistent"
+                         if len(signed_digests) > 1 else "")
                       + f" ({rate:,.0f} events/s)")
+            # which keys the signatures were checked with, and where each came from
+            print(f"keys   {service}: trusting {keys}")
     return 1 if broken else 0
 
 
@@ -363,22 +442,136 @@ def cmd_audit_digest(args, settings: Settings) -> int:
     with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token) as rpc:
         services = {service: getattr(rpc, service).digest()
                     for service in event_sourced_services(args.service)}
-    print(json.dumps({"regency": settings.regency, "generated_at": dt.datetime.now(
-        dt.timezone.utc).isoformat(), "services": services}, indent=2))
+    # Each service's entry is a checkpoint signed by that service's own key at the log's end:
+    # it verifies on its own (shared/checkpoints.py); the file as a whole needs no other signer.
+    print(json.dumps({"regency": settings.regency_code, "regency_name": settings.regency,
+                      "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+                      "services": services}, indent=2))
     return 0
 
 
 def cmd_audit_trail(args, settings: Settings) -> int:
-    with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token) as rpc:
-        rows = audit.trail_rows(args.entity_id, rpc.reporting.audit_trail(args.entity_id))
+    """Every event of one entity read from the services that own it (each one's own log,
+    `aggregate_events`), each chain checked, and compared with the reporting views' copy: a
+    version gap, a broken link, or an event the copy lacks, holds differently or holds alone
+    is a finding (exit 1)."""
+    import uuid
+
+    from services.reporting.application import SOURCES
+
+    try:
+        entity_id = str(uuid.UUID(args.entity_id))
+    except ValueError:
+        print(f"seklik audit trail: {args.entity_id!r} is not the UUID of a partner, contract "
+              "or order (such as 5b0c7a34-1111-4000-8000-000000000001)", file=sys.stderr)
+        return 2
+    with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token,
+                   timeout=60) as rpc:
+        owned = {source: aggregate_events(getattr(rpc, source), entity_id)
+                 for source in SOURCES}
+        copy = rpc.reporting.audit_trail(entity_id)
+        positions = {row["source"]: row["last_applied"]
+                     for row in rpc.reporting.projection_status()}
+    rows = audit.owned_trail(entity_id, owned, copy, positions)
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
+        shown = []
         for row in rows:
-            row["payload"] = json.dumps(row["payload"], ensure_ascii=False)[:80]
-        print(reports.format_rows(rows, ["timestamp", "source", "type", "actor", "payload",
-                                         "hash", "verified"], args.format, "en"))
-    return 0 if all(r["verified"] for r in rows) else 1
+            shown.append({**row, "payload": json.dumps(row["payload"], ensure_ascii=False)[:80],
+                          "findings": "; ".join(row["findings"])})
+        print(reports.format_rows(shown, ["timestamp", "source", "version", "type", "actor",
+                                          "payload", "hash", "verified", "findings"],
+                                  args.format, "en"))
+    if not rows:
+        print(f"no service holds events of {entity_id}", file=sys.stderr)
+        return 1
+    broken = [row for row in rows if not row["verified"]]
+    for row in broken:
+        print(f"BROKEN {row['source']}: notification {row['notification_id']}, aggregate "
+              f"{entity_id} version {row['version']} ({row['type']}): "
+              f"{'; '.join(row['findings'])}", file=sys.stderr)
+    return 1 if broken else 0
+
+
+def aggregate_events(remote, originator_id: str) -> list[dict]:
+    """Every event of one aggregate from its owner's store, in version order (paged)."""
+    events, after = [], 0
+    while True:
+        page = remote.aggregate_events(originator_id, after=after, limit=audit.PAGE)
+        events += page
+        if len(page) < audit.PAGE:
+            return events
+        after = page[-1]["originator_version"]
+
+
+def cmd_audit_compare(args, settings: Settings) -> int:
+    """Rebuild every view from the events (each source's `notifications`) into a scratch store
+    and list each cell where the live views (reporting's queries) differ: view, key, column,
+    live, rebuilt. Exit 1 on any difference. The rebuild stops where the projector stood when
+    the live views were read, so a projector still catching up differs in nothing."""
+    from services.reporting.application import SOURCES, ReportingApplication
+
+    year = args.year or dt.date.today().year
+    store = Path(args.store or tempfile.mkdtemp(prefix="seklik-compare-"))
+    views = ReportingApplication(Settings.from_env({
+        "SEKLIK_DATA_DIR": str(store), "SEKLIK_REGENCY_CODE": settings.regency_code}))
+    views.reset()
+    quarantined: list[dict] = []
+    with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token,
+                   timeout=60) as rpc:
+        def projected():
+            return {row["source"]: row["last_applied"]
+                    for row in rpc.reporting.projection_status()}
+
+        # The live views at one set of positions: read again while the projector moves.
+        for _ in range(10):
+            before = projected()
+            live = audit.view_results(lambda method, **kw: getattr(rpc.reporting, method)(
+                **kw), year)
+            built_from = projected()
+            if built_from == before:
+                break
+            time.sleep(1)
+        else:
+            print("the projector kept applying events while the live views were read: "
+                  "differences may be events it applied meanwhile", file=sys.stderr)
+        for source in SOURCES:
+            remote = getattr(rpc, source)
+            bar = Progress(source, built_from[source], force=args.progress)
+            batch = []
+            for env in audit.pages(lambda a, n: remote.notifications(after=a, limit=n)):
+                if env["notification_id"] > built_from[source]:
+                    break
+                batch.append(env)
+                if len(batch) >= 500:
+                    _replay(views, batch, quarantined)
+                    batch = []
+                bar.advance(1)
+            if batch:
+                _replay(views, batch, quarantined)
+            bar.close()
+    rebuilt = audit.view_results(lambda method, **kw: getattr(views, method)(**kw), year)
+    differences = audit.compare_views(live, rebuilt)
+    if args.format == "json":
+        print(json.dumps({"regency": settings.regency, "fiscal_year": year,
+                          "built_from": built_from, "store": str(store),
+                          "quarantined": quarantined, "differences": differences},
+                         indent=2, ensure_ascii=False))
+    elif differences:
+        print(f"{len(differences)} difference(s) between the live views and a rebuild from "
+              f"the events (fiscal year {year}):\n")
+        print(render([{k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict))
+                       else v for k, v in d.items()} for d in differences],
+                     ["view", "key", "column", "live", "rebuilt"]))
+    else:
+        print(f"the live views equal a rebuild from the events: {len(audit.VIEWS)} views of "
+              f"fiscal year {year}, built from " + ", ".join(
+                  f"{source} up to notification {n}" for source, n in built_from.items()))
+    if quarantined:
+        print(f"{len(quarantined)} event(s) could not be applied to the rebuild and were "
+              f"set aside in its store {store}", file=sys.stderr)
+    return 1 if differences else 0
 
 
 def cmd_audit_replay(args, settings: Settings) -> int:
@@ -542,7 +735,12 @@ def main(argv=None) -> int:
     audit_parser = sub.add_parser("audit", help="what an auditor runs")
     audit_sub = audit_parser.add_subparsers(dest="action", required=True)
     verify = audit_sub.add_parser("verify", help="check every hash chain and checkpoint")
-    verify.add_argument("--digest", help="a digest kept earlier (seklik audit digest)")
+    verify.add_argument("--digest", action="append",
+                        help="a digest kept earlier (seklik audit digest); give two or more, "
+                             "oldest first, to prove each newer one extends the older")
+    verify.add_argument("--keys", help="a file of the services' public keys to trust: "
+                                       "`service=<base64>` per line, or the "
+                                       "SEKLIK_SERVICE_PUBLIC_KEYS line `seklik keygen` prints")
     verify.add_argument("--progress", action="store_true")
     verify.set_defaults(run=cmd_audit_verify)
     digest = audit_sub.add_parser("digest", help="print a digest to keep outside the system")
@@ -554,11 +752,19 @@ def main(argv=None) -> int:
     replay.add_argument("--store", help="folder of the replay's own store (default: temp)")
     replay.add_argument("--progress", action="store_true")
     replay.set_defaults(run=cmd_audit_replay)
-    trail = audit_sub.add_parser("trail", help="every event of one partner, contract or order")
+    trail = audit_sub.add_parser("trail", help="every event of one partner, contract or order "
+                                 "from its owners' logs, checked against the views' copy")
     trail.add_argument("entity_id")
     trail.add_argument("--format", choices=("table", "csv", "json"), default="table")
     trail.set_defaults(run=cmd_audit_trail)
-    for command in (verify, digest, replay, trail):
+    compare = audit_sub.add_parser("compare", help="rebuild the views from the events "
+                                   "elsewhere and list where the live views differ")
+    compare.add_argument("--year", type=int, help="fiscal year (default: this year)")
+    compare.add_argument("--format", choices=("table", "json"), default="table")
+    compare.add_argument("--store", help="folder of the rebuild's own store (default: temp)")
+    compare.add_argument("--progress", action="store_true")
+    compare.set_defaults(run=cmd_audit_compare)
+    for command in (verify, digest, replay, trail, compare):
         command.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
     for command in (verify, digest):
         command.add_argument("--service", action="append", help="only this service "

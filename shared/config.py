@@ -35,6 +35,10 @@ VARIABLES = {
                   "every secret",
     "SEKLIK_RELAY": "'on' (default) or 'off': publish the service's events from this process",
     "SEKLIK_RELAY_INTERVAL": "seconds between two polls of the outbox when idle (default 0.5)",
+    "SEKLIK_CHECKPOINT_EVERY": "sign a checkpoint of the log after this many new events "
+                               "(default 100), or",
+    "SEKLIK_CHECKPOINT_SECONDS": "after this many seconds with new events (default 10), "
+                                 "whichever comes first",
     "SEKLIK_CATCHUP_INTERVAL": "seconds between two catch-up reads of a consumer's sources",
     "SEKLIK_EXPIRY_INTERVAL": "seconds between two scheduled checks for overdue proofs",
     "SEKLIK_TOKEN": "the token the seklik command line sends (else it mints a local one)",
@@ -77,6 +81,8 @@ class Settings:
     schema_prefix: str
     cipher: dict | None
     unset: tuple[str, ...] = ()  # of REQUIRED_OUTSIDE_DEVELOPMENT
+    checkpoint_every: int = 100       # signed checkpoints: every N events or T seconds
+    checkpoint_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -113,6 +119,8 @@ class Settings:
                  "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher"}
                 if env.get("SEKLIK_ENV") == "development" else None),
             unset=tuple(name for name in REQUIRED_OUTSIDE_DEVELOPMENT if not env.get(name)),
+            checkpoint_every=max(1, int(env.get("SEKLIK_CHECKPOINT_EVERY", "100"))),
+            checkpoint_seconds=float(env.get("SEKLIK_CHECKPOINT_SECONDS", "10")),
         )
 
     @property

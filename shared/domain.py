@@ -2,14 +2,25 @@
 
 Every event records who caused it (`actor`) and carries `prev_hash` and `hash`, where
 
-    hash = SHA-256(canonical JSON of {id, version, type, timestamp, actor, payload, prev_hash})
+    hash = SHA-256(canonical JSON of {id, version, type, schema_version, timestamp, actor,
+                                      payload, prev_hash})
 
-with the payload *committed*: each personal number in it (shared/personal.py) counts as
-"hmac:" + its keyed digest, which a sealed number carries beside its ciphertext. So each
-aggregate's history is a chain an auditor can recompute from the published envelopes alone,
-holding no key (see `chain_hash`), and a number changed at rest still breaks it. The actor
-comes from `acting_as(...)`, which the application opens around a command; an event
-triggered outside it is refused, so no anonymous change exists. Pure Python: no I/O.
+over the event *as first recorded*: `schema_version` is the event class's `class_version` when
+the event was recorded (1 unless the class says otherwise), and `payload` its business state
+then, before any upcaster of a later release reshaped it. So a release that gives an event class
+a new version and an `upcast_vX_vY` leaves every hash recorded before it valid: the envelope of
+such an event carries the current shape in `payload` (what consumers read) and what the hash
+commits to in `recorded` = {schema_version, payload} (shared/application.py, `envelope`). The
+payload is *committed*: each personal number in it (shared/personal.py) counts as "hmac:" + its
+keyed digest, which a sealed number carries beside its ciphertext. So each aggregate's history
+is a chain an auditor can recompute from the published envelopes alone, holding no key (see
+`chain_hash`, `hashed_fields`), and a number changed at rest still breaks it. An upcaster changes
+the payload only: never id, version, timestamp, actor, prev_hash or hash. The actor comes from
+`acting_as(...)`, which the application opens around a command; an event triggered outside it is
+refused, so no anonymous change exists. Pure Python: no I/O.
+
+(schema_version joined the hash with issue 12: histories recorded before it do not verify under
+this definition. No kept history predates it.)
 """
 from __future__ import annotations
 
@@ -100,15 +111,31 @@ def canonical(value: Any) -> bytes:
                       ensure_ascii=False).encode()
 
 
-def chain_hash(*, originator_id, originator_version: int, type: str, timestamp, actor: dict,
-               payload: dict, prev_hash: str) -> str:
-    """The hash of one event, from the fields every envelope carries: personal numbers in the
-    payload, plain or sealed, count by their digest (`committed`)."""
+def chain_hash(*, originator_id, originator_version: int, type: str, schema_version: int,
+               timestamp, actor: dict, payload: dict, prev_hash: str) -> str:
+    """The hash of one event as first recorded: `schema_version` and `payload` are the ones it
+    was recorded with (an envelope's `recorded` when there is one, see `hashed_fields`);
+    personal numbers in the payload, plain or sealed, count by their digest (`committed`)."""
     return hashlib.sha256(canonical({
         "id": originator_id, "version": originator_version, "type": type,
-        "timestamp": timestamp, "actor": actor, "payload": committed(jsonable(payload)),
-        "prev_hash": prev_hash,
+        "schema_version": schema_version, "timestamp": timestamp, "actor": actor,
+        "payload": committed(jsonable(payload)), "prev_hash": prev_hash,
     })).hexdigest()
+
+
+def schema_version_of(event_class) -> int:
+    """The version an event class records its events under (eventsourcing's class_version)."""
+    return getattr(event_class, "class_version", 1)
+
+
+def hashed_fields(env: dict) -> tuple:
+    """(schema_version, payload) that an envelope's hash commits to: its `recorded` copy when
+    the event was recorded under an older class_version (and is upcast now), else its own.
+    A missing schema_version counts as None, which hashes as no real event does."""
+    recorded = env.get("recorded")
+    if isinstance(recorded, dict):
+        return recorded.get("schema_version"), recorded.get("payload")
+    return env.get("schema_version"), env["payload"]
 
 
 def event_payload(event) -> dict:
@@ -161,8 +188,8 @@ def _chained(event_class, originator_id, version: int, prev_hash: str, kwargs: d
     timestamp = kwargs.pop("timestamp", None) or utcnow()
     payload = {k: v for k, v in kwargs.items() if k not in ENVELOPE_FIELDS}
     digest = chain_hash(originator_id=originator_id, originator_version=version,
-                        type=event_class.__name__, timestamp=timestamp, actor=actor,
-                        payload=payload, prev_hash=prev_hash)
+                        type=event_class.__name__, schema_version=schema_version_of(event_class),
+                        timestamp=timestamp, actor=actor, payload=payload, prev_hash=prev_hash)
     return {**kwargs, "timestamp": timestamp, "actor": actor, "prev_hash": prev_hash,
             "hash": digest}
 
@@ -188,9 +215,11 @@ class ChainVerifier:
         if env["prev_hash"] != expected_prev:
             findings.append({**where, "problem": "prev_hash does not match the hash of the "
                                                  "aggregate's previous event"})
+        schema_version, payload = hashed_fields(env)
         recomputed = chain_hash(originator_id=oid, originator_version=version,
-                                type=env["type"], timestamp=env["timestamp"], actor=env["actor"],
-                                payload=env["payload"], prev_hash=env["prev_hash"])
+                                type=env["type"], schema_version=schema_version,
+                                timestamp=env["timestamp"], actor=env["actor"],
+                                payload=payload, prev_hash=env["prev_hash"])
         if recomputed != env["hash"]:
             findings.append({**where, "problem": f"hash {env['hash'][:12]}… recomputes as "
                                                  f"{recomputed[:12]}…: the event was changed"})

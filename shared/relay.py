@@ -12,6 +12,12 @@ goes into the service's own quarantine (source = the service itself, shared/quar
 logged at ERROR, and the cursor moves past it. Consumers see the gap, fetch the range through
 `notifications` and quarantine it themselves; `seklik audit verify` reports it as a finding.
 
+The relay also publishes each signed checkpoint (shared/checkpoints.py) to the topic exchange
+`seklik.checkpoints` (routing key = the service's name, persistent, JSON, confirmed), so that an
+inspectorate can keep its own copy without asking SEKLIK (a witness); each row is marked
+published once confirmed. The checkpoints are written by the service's checkpointer, not here:
+while the broker is away they are still written, and published when it is back.
+
 The cursor row is also a lease: of two replicas of a service, only the one holding the lease
 publishes, so in normal operation nothing is published twice. A holder that dies stops renewing,
 and another replica takes over when the lease runs out.
@@ -31,6 +37,7 @@ from kombu import Connection
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 5.0
+CHECKPOINT_EXCHANGE = "seklik.checkpoints"
 BATCH = 500
 CONFIRM_TIMEOUT = 30.0
 
@@ -171,12 +178,14 @@ def relay_position(app) -> int | None:
 
 class OutboxRelay:
     def __init__(self, app, amqp_uri: str, *, batch: int = BATCH,
-                 lease_seconds: float = LEASE_SECONDS, publisher=None):
+                 lease_seconds: float = LEASE_SECONDS, publisher=None,
+                 witness_publisher=None):
         self.app = app
         self.batch = batch
         self.lease_seconds = lease_seconds
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.publisher = publisher or ConfirmingPublisher(amqp_uri, f"{app.name}.events")
+        self.witness = witness_publisher or ConfirmingPublisher(amqp_uri, CHECKPOINT_EXCHANGE)
         self.sql = app.sql
         self.table = self.sql.table("relay_cursor")
         self.sql.execute(
@@ -268,6 +277,25 @@ class OutboxRelay:
 
         self.app.extend_journal(envelopes, then=advance)  # a checkpoint for each event
 
+    def publish_checkpoints(self) -> int:
+        """Publish the signed checkpoints not published yet (lease holder only); how many."""
+        if not self.acquire():
+            return 0
+        rows = self.app.signed_checkpoints(0, self.batch, unpublished=True)
+        if not rows:
+            return 0
+        messages = [(self.app.name, json.dumps(row, separators=(",", ":")).encode(), {
+            "content_type": "application/json", "content_encoding": "utf-8",
+            "delivery_mode": 2, "message_id": f"{self.app.name}:checkpoint:"
+                                              f"{row['notification_id']}"}) for row in rows]
+        try:
+            confirmed = self.witness.publish(messages)
+        except PublishFailed as exc:
+            self.app.mark_published([r["notification_id"] for r in rows[:exc.confirmed]])
+            raise
+        self.app.mark_published([r["notification_id"] for r in rows[:confirmed]])
+        return confirmed
+
     def drain(self) -> int:
         """Publish until the log is exhausted (used by tests and benchmarks)."""
         total = 0
@@ -284,11 +312,18 @@ class OutboxRelay:
                 backoff = interval
             except Exception as exc:  # broker or database away: keep the cursor, retry later
                 log.warning("relay %s: %s; retrying in %.1fs", self.app.name, exc, backoff)
-                published = 0
+                published = None
                 backoff = min(backoff * 2, 10.0)
-            if published < self.batch:  # the log is exhausted: wait for a nudge
+            if published is not None:
+                try:  # the witness's copy: never holds up the events' publishing
+                    self.publish_checkpoints()
+                except Exception as exc:
+                    log.warning("relay %s: signed checkpoints not published (%s); they stay "
+                                "marked unpublished for a later poll", self.app.name, exc)
+            if not published or published < self.batch:  # exhausted: wait for a nudge
                 wake.wait(backoff)
                 wake.clear()
 
     def close(self) -> None:
         self.publisher.close()
+        self.witness.close()

@@ -3,12 +3,16 @@
 `ApplicationProvider` builds the service's eventsourcing application in `setup()` (no module
 globals; tests swap it with nameko's `replace_dependencies`) and runs the outbox relay beside it.
 `EventSourcedService` adds the RPC methods every service exposes: `notifications`,
-`checkpoints`, `digest`, and for operators `quarantine`, `retry_quarantined` and `health`.
+`aggregate_events`, `checkpoints`, `digest`, and for operators `quarantine`,
+`retry_quarantined` and `health`.
 """
 from __future__ import annotations
 
+import logging
 import threading
+import uuid
 
+from eventsourcing.persistence import Notification
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
@@ -17,7 +21,9 @@ from shared.config import Settings
 from shared.consumer import Feed
 from shared.errors import NotFound, ValidationFailed
 from shared.relay import OutboxRelay, message_of, relay_position
-from shared.schemas import load
+from shared.schemas import Id, Strict, load
+
+log = logging.getLogger(__name__)
 
 
 class ApplicationProvider(DependencyProvider):
@@ -39,6 +45,18 @@ class ApplicationProvider(DependencyProvider):
     def start(self):
         if self.relay is not None:
             self.container.spawn_managed_thread(self._run_relay)
+        # Signed checkpoints on their own schedule, whatever the broker does (with the relay
+        # off, or RabbitMQ away, the journal still advances and is signed).
+        self.container.spawn_managed_thread(self._run_checkpointer)
+
+    def _run_checkpointer(self):
+        tick = max(0.05, min(1.0, self.settings.checkpoint_seconds))
+        while not self._stopping.wait(tick):
+            try:
+                if self.app.checkpoint_due():
+                    self.app.sign_checkpoint()
+            except Exception as exc:  # the database away: try again at the next tick
+                log.warning("checkpointer %s: %s", self.app.name, exc)
 
     def _run_relay(self):
         self.relay.run(self._wake, self._stopping, self.settings.relay_interval)
@@ -96,10 +114,51 @@ class EventSourcedService:
     @rpc
     @allow("admin", *READERS)
     def digest(self):
-        """The service's current checkpoint: {service, last_notification_id, root_hash,
-        recorded_at}. Keep it outside the system; a later audit proves nothing up to it changed.
-        """
+        """The service's head as a checkpoint signed at the log's end: {regency, service,
+        last_notification_id, root_hash, recorded_at, key_id, public_key, signature} (Ed25519
+        over the canonical JSON of regency, service, notification_id, root_hash, recorded_at,
+        key_id: shared/checkpoints.py). Keep it outside the system; a later audit proves nothing
+        up to it changed, and two kept digests prove the newer extends the older."""
         return self.app.digest()
+
+    @rpc
+    @allow("admin", *READERS)
+    def signed_checkpoints(self, after=0, limit=100):
+        """The service's signed checkpoints after notification `after` (at most `limit`,
+        ≤ 1000), in order: notification_id, regency, service, root_hash, recorded_at, key_id,
+        public_key, signature. Written every SEKLIK_CHECKPOINT_EVERY events or
+        SEKLIK_CHECKPOINT_SECONDS seconds; `seklik audit verify` checks each one against the
+        root it recomputes, with keys it trusts (never the one a row carries)."""
+        check_page(after, limit)
+        return self.app.signed_checkpoints(after, limit)
+
+    @rpc
+    @allow("admin", *READERS)
+    def aggregate_events(self, originator_id, after=0, limit=1000):
+        """One aggregate's events, read from this service's own store (not a projector's
+        copy): the envelopes with originator_version > `after`, in version order, at most
+        `limit` (≤ 1000), sealed as `notifications` pages are. `originator_id` is the UUID of
+        a partner, assessment, contract, order, budget or other aggregate; an id this service
+        does not hold answers []. A version the service's journal of checkpoints recorded but
+        its store no longer holds comes as a stand-in: {notification_id, originator_version,
+        hash (the journal's), type null, missing: why}. `seklik audit trail` checks each chain
+        (versions 1..n without a gap, prev_hash, hash) and compares it with the reporting
+        views' copy."""
+        check_page(after, limit)
+        values = load(AggregateSchema, {"originator_id": originator_id})
+        return aggregate_envelopes(self.app, values["originator_id"], after, limit)
+
+    @rpc
+    @allow("admin", "auditor", "system")
+    def snapshot_findings(self):
+        """Every stored snapshot of this service checked against the stored event at its
+        version, as loading checks it: {service, snapshots: how many were checked, findings:
+        [{originator_id, originator_version, problem, actual_version}]}. A finding is a snapshot
+        whose chain head is not its event's hash (relabelled as another version, moved, or
+        changed at rest); `actual_version` is the version it really holds when known. Commands
+        never use such a snapshot (they replay the events). No state is revealed.
+        `seklik audit verify` calls it."""
+        return self.app.snapshot_findings()
 
     @rpc
     @allow("admin", *READERS)
@@ -179,6 +238,49 @@ class EventSourcedService:
             raise self.app.quarantine.still_failing(self.name, notification_id,
                                                     row["envelope"], problem, row["type"])
         return self.app.quarantine.applied(row, self.name, notification_id)
+
+
+class AggregateSchema(Strict):
+    originator_id = Id(required=True)
+
+
+def aggregate_envelopes(app, originator_id: uuid.UUID, after: int, limit: int) -> list[dict]:
+    """The stored events of one aggregate after version `after`, as the log's envelopes (with
+    their notification ids). eventsourcing reads an aggregate's events without their position
+    in the log, so the rows are read here, from the store's own events table."""
+    recorder = app.recorder
+    table = app.sql.table(recorder.events_table_name)
+    if app.sql.is_postgres:
+        position, key = "notification_id", originator_id
+    else:
+        position, key = "rowid", originator_id.hex
+    rows = app.sql.query(
+        f"SELECT {position}, originator_version, topic, state FROM {table}"
+        f" WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version"
+        f" LIMIT ?", (key, int(after), int(limit)))
+    events = [app.envelope(Notification(id=nid, originator_id=originator_id,
+                                        originator_version=version, topic=topic,
+                                        state=bytes(state)))
+              for nid, version, topic, state in rows]
+    # A version the journal of checkpoints recorded but the store no longer holds was deleted
+    # (its tail leaves no gap in what remains): a stand-in says so, in its place.
+    upto = events[-1]["originator_version"] if len(events) == limit else None
+    held = {env["originator_version"] for env in events}
+    journaled = app.sql.query(
+        f"SELECT notification_id, originator_version, event_hash, recorded_at FROM "
+        f"{app.journal} WHERE originator_id = ? AND originator_version > ?"
+        f" ORDER BY originator_version", (str(originator_id), int(after)))
+    for nid, version, event_hash, recorded_at in journaled:
+        if version not in held and (upto is None or version < upto):
+            events.append({
+                "regency": app.settings.regency_code, "source": app.name,
+                "notification_id": nid, "originator_id": str(originator_id),
+                "originator_version": version, "type": None, "timestamp": None, "actor": {},
+                "payload": {}, "prev_hash": None, "hash": event_hash, "schema_version": None,
+                "missing": f"recorded in {app.name}'s journal of checkpoints on {recorded_at} "
+                           f"(notification {nid}, hash {event_hash[:12]}…) but no longer in "
+                           "its store: deleted"})
+    return sorted(events, key=lambda env: env["originator_version"])[:limit]
 
 
 def check_page(after, limit) -> None:

@@ -20,7 +20,8 @@ def app(tmp_path):
     class RelayedPartners(PartnersApplication):  # an exchange of its own: nobody else listens
         name = f"relaytest_{uuid.uuid4().hex[:8]}"
 
-    return RelayedPartners(Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path)}))
+    return RelayedPartners(Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path),
+                                              "SEKLIK_ENV": "development"}))  # signing keys
 
 
 @pytest.fixture

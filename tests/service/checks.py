@@ -8,8 +8,10 @@ from tests.support import KEYS, token
 
 
 # The operator's methods every service has (shared/service.py): their bad input and roles are
-# checked for every service at once in test_operator_rpc.py.
-OPERATOR_METHODS = {"quarantine", "retry_quarantined", "health"}
+# checked for every service at once in test_operator_rpc.py (aggregate_events, the same code on
+# every service, in test_aggregate_events.py).
+OPERATOR_METHODS = {"quarantine", "retry_quarantined", "health", "aggregate_events",
+                    "snapshot_findings"}  # snapshot_findings takes no input
 
 
 def rpc_methods(service_class) -> set[str]:

@@ -31,6 +31,7 @@ CASES = [
     ("get_rubric", dict(fiscal_year="last"), "fiscal_year"),
     ("notifications", dict(after=0, limit=0), "limit"),
     ("checkpoints", dict(after=0, limit="all"), "limit"),
+    ("signed_checkpoints", dict(after=0, limit="all"), "limit"),
     # The limits on every input (issue 11): one bad value must not stop a pipeline.
     ("set_rubric", dict(fiscal_year=2026, rubric={**RUBRIC_2026, "tiers": [
         {"tier": "A", "min_total": float("nan")}]}), "rubric"),

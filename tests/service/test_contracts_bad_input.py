@@ -47,6 +47,7 @@ CASES = [
     ("get_price_standard", dict(fiscal_year=None), "fiscal_year"),
     ("notifications", dict(after=0, limit=1001), "limit"),
     ("checkpoints", dict(after=0, limit="all"), "limit"),
+    ("signed_checkpoints", dict(after=0, limit="all"), "limit"),
     # The limits on every input (issue 11): one bad value must not stop a pipeline.
     ("set_budget", dict(fiscal_year=2026, activity_code="2.16", name="Publikasi",
                         pagu=10**20), "pagu"),
@@ -74,7 +75,8 @@ def app(sqlite_settings):
 @pytest.mark.parametrize("method,arguments,field", CASES,
                          ids=[f"{m}-{f}-{i}" for i, (m, _, f) in enumerate(CASES)])
 def test_bad_input_names_the_field_and_records_nothing(app, method, arguments, field):
-    check_refused(ContractsService, app, "auditor" if method in ("notifications", "checkpoints")
+    check_refused(ContractsService, app, "auditor" if method in ("notifications", "checkpoints",
+                                                                "signed_checkpoints")
                   else "finance",
                   method, arguments, field)
 

@@ -52,6 +52,7 @@ CASES = [
     ("get_requirement_policy", dict(fiscal_year=1999), "fiscal_year"),
     ("notifications", dict(after=-1, limit=10), "after"),
     ("checkpoints", dict(after=0, limit="all"), "limit"),
+    ("signed_checkpoints", dict(after=0, limit="all"), "limit"),
     # The limits on every input (issue 11): one bad value must not stop a pipeline.
     ("register_partner", dict(partner=company(1, pkp=1)), "pkp"),
     ("register_partner", dict(partner=company(1, npwp=company(1)["npwp"].translate(FULLWIDTH))),

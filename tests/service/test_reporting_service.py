@@ -24,6 +24,7 @@ CASES = [
     ("audit_trail", dict(entity_id="'; DROP TABLE payments; --"), "entity_id"),
     ("notifications", dict(after=None, limit=10), "after"),
     ("checkpoints", dict(after=0, limit="all"), "limit"),
+    ("signed_checkpoints", dict(after=0, limit="all"), "limit"),
 ]
 NO_INPUT = {"digest", "projection_status"}
 

@@ -23,8 +23,10 @@ from tests.support import KEYS, SOME_COMPANY, token
 STAFF = {"admin", "verifier", "assessor", "finance"}
 READ = {"auditor", "system"}
 EVERY_SERVICE = {"notifications": {"admin", *READ}, "checkpoints": {"admin", *READ},
-                 "digest": {"admin", *READ}, "quarantine": {"admin", *READ},
-                 "retry_quarantined": {"admin"}, "health": {"admin", *READ}}
+                 "digest": {"admin", *READ}, "signed_checkpoints": {"admin", *READ},
+                 "quarantine": {"admin", *READ}, "aggregate_events": {"admin", *READ},
+                 "retry_quarantined": {"admin"}, "health": {"admin", *READ},
+                 "snapshot_findings": {"admin", *READ}}
 POLICY = {
     PartnersService: {
         "register_partner": {"admin"},
