@@ -26,7 +26,7 @@ def sign_every(app: PartnersApplication, every: int) -> int:
     """Signed checkpoints as the checkpointer leaves them (one per `every` events), written
     here at once over a history grown without them; how many there are."""
     rows = app.sql.query(f"SELECT notification_id, root_hash, recorded_at FROM {app.journal}"
-                         f" WHERE notification_id % ? = 0 ORDER BY notification_id", (every,))
+                         f" WHERE MOD(notification_id, ?) = 0 ORDER BY notification_id", (every,))
     with app.sql.transaction() as cur:
         for nid, root, recorded_at in rows:
             entry = checkpoints.sign(BENCH_KEY, regency=app.settings.regency_code,
