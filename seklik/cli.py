@@ -165,7 +165,13 @@ def cmd_demo(args, settings: Settings) -> int:
 
         print(f"\nContracts, a season of media orders, proofs and payments:")
         orders = demo.trade(finance, rows)
-        print(render(orders, ["brand", "tier", "title", "gross", "status"]))
+        print(render(orders, ["brand", "tier", "title", "gross", "ppn", "status"]))
+        print("\nPayments as the treasurer checks them (whole rupiah; DPP = the order's price;"
+              " PPN collected by the treasurer above Rp2.000.000 of DPP; PPh 23 withheld;"
+              " realised = DPP + PPN, what the budget spends):\n")
+        print(render(demo.treasurer_rows(orders), [
+            "kind", "brand", "sp2d_number", "dpp", "ppn", "ppn_collected", "pph23",
+            "paid_to_partner", "realised", "tax_rules_version"]))
         print(f"\nThe views reporting rebuilt from the events alone (waiting for the projector):")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -512,10 +518,11 @@ def cmd_audit_compare(args, settings: Settings) -> int:
     the live views were read, so a projector still catching up differs in nothing."""
     from services.reporting.application import SOURCES, ReportingApplication
 
-    year = args.year or dt.date.today().year
+    year = args.year or settings.today().year
     store = Path(args.store or tempfile.mkdtemp(prefix="seklik-compare-"))
     views = ReportingApplication(Settings.from_env({
-        "SEKLIK_DATA_DIR": str(store), "SEKLIK_REGENCY_CODE": settings.regency_code}))
+        "SEKLIK_DATA_DIR": str(store), "SEKLIK_REGENCY_CODE": settings.regency_code,
+        "SEKLIK_TIMEZONE": settings.timezone}))
     views.reset()
     quarantined: list[dict] = []
     with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token,
@@ -581,9 +588,10 @@ def cmd_audit_replay(args, settings: Settings) -> int:
     as_of = dt.date.fromisoformat(args.as_of)
     out = Path(args.out)
     store = Path(args.store or tempfile.mkdtemp(prefix="seklik-replay-"))
-    views = ReportingApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(store)}))
+    views = ReportingApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(store),
+                                                    "SEKLIK_TIMEZONE": settings.timezone}))
     views.reset()
-    end, manifest = day_end(as_of), {}
+    end, manifest = day_end(as_of, settings.zone), {}
     with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token,
                    timeout=60) as rpc:
         for source in SOURCES:

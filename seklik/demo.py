@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-YEAR = dt.date.today().year  # the round, prices and contracts of this year: orders are today's
+from shared.config import Settings
+
+# The round, prices and contracts of this year (the regency's): orders are today's.
+YEAR = Settings.from_env().today().year
 POLICY = {
     "required_documents": {
         "online": ["deed", "deed_approval", "nib", "npwp", "tax_return", "domicile"],
@@ -18,6 +21,8 @@ POLICY = {
                         "circulation_statement"],
         "print_weekly": ["deed", "deed_approval", "nib", "npwp", "tax_return",
                          "circulation_statement"],
+        "print_monthly": ["deed", "deed_approval", "nib", "npwp", "tax_return",
+                          "circulation_statement"],
         "tv": ["deed", "deed_approval", "nib", "npwp", "tax_return", "broadcast_licence"],
         "radio": ["deed", "deed_approval", "nib", "npwp", "tax_return", "broadcast_licence"],
     },
@@ -146,7 +151,7 @@ def documents(media_type: str, problem: str | None, today: dt.date) -> list[dict
 
 def run(admin, verifier, say=print) -> list[dict]:
     """Run the round; one row per company: brand, media type, status, and why it failed."""
-    today = dt.date.today()
+    today = Settings.from_env().today()  # the regency's date, as the services judge
     admin.partners.set_requirement_policy(YEAR, POLICY, command_id=f"demo-policy-{YEAR}")
     say(f"  requirement policy {YEAR} set")
     rows = []
@@ -213,30 +218,42 @@ PRICE_TABLE = [  # Rp per item, within the real ranges of DOMAIN.md §3
     ("online", {"A": 2_500_000, "B": 2_000_000, "C": 1_500_000}),
     ("print_daily", {"A": 9_900_000, "B": 6_500_000, "C": 3_500_000}),
     ("print_weekly", {"A": 8_200_000, "B": 4_500_000, "C": 1_500_000}),
+    ("print_monthly", {"A": 7_500_000, "B": 4_000_000, "C": 1_500_000}),
     ("tv", {"A": 12_000_000, "B": 8_000_000, "C": 5_000_000}),
     ("radio", {"A": 3_000_000, "B": 2_000_000, "C": 1_000_000}),
 ]
+# A news item costs less than an advertorial: two of them make a DPP of at most Rp2,000,000,
+# the payment whose PPN the treasurer leaves to the partner.
+NEWS_PRICES = {"A": 1_000_000, "B": 800_000, "C": 600_000}
 BUDGETS = [("2.16.01.2.06.0001", "Publikasi dan diseminasi informasi pemerintah daerah",
             1_250_000_000),
            ("2.16.01.2.06.0002", "Penyebarluasan informasi melalui media penyiaran",
             770_000_000)]
-CEILINGS = {"A": 60_000_000, "B": 40_000_000, "C": 20_000_000}
+CEILINGS = {"A": 60_000_000, "B": 40_000_000, "C": 20_000_000}  # with PPN, as paid out
+# PMK 131/2024: from 2025 PPN is 12% on a DPP of 11/12 of the price (11% effective); PPh 23 2%;
+# the treasurer collects PPN on a payment above Rp2,000,000 not counting PPN.
+TAX_RULES = {"ppn_rate": "12/100", "dpp_factor": "11/12", "pph23_rate": "2/100",
+             "collection_threshold": 2_000_000}
 
 
 def trade(finance, rows, say=print) -> list[dict]:
     """Prices, budgets and ceilings; a contract for each tiered partner; a season of orders,
     proofs (some still missing) and payments. One row per order."""
-    today = dt.date.today()
+    today = Settings.from_env().today()  # the regency's date, as the services judge
     items = [{"media_type": media_type, "tier": tier, "product": "advertorial", "unit": "item",
               "unit_price": price}
              for media_type, prices in PRICE_TABLE for tier, price in prices.items()]
+    items += [{"media_type": "online", "tier": tier, "product": "news", "unit": "item",
+               "unit_price": price} for tier, price in NEWS_PRICES.items()]
     finance.contracts.publish_price_standard(YEAR, f"{YEAR}-01-01", items,
                                              command_id=f"demo-prices-{YEAR}")
     for code, name, pagu in BUDGETS:
         finance.contracts.set_budget(YEAR, code, name, pagu, command_id=f"demo-budget-{code}")
     for tier, ceiling in CEILINGS.items():
         finance.contracts.set_tier_ceiling(YEAR, tier, ceiling, command_id=f"demo-ceiling-{tier}")
-    say(f"  price standard {YEAR}, 2 budgets (Rp2.02 billion) and tier ceilings set")
+    finance.contracts.set_tax_rules(f"{YEAR}-01-01", TAX_RULES, command_id=f"demo-tax-{YEAR}")
+    say(f"  price standard {YEAR}, 2 budgets (Rp2.02 billion), tier ceilings and tax rules "
+        "(PPN 12% of 11/12 of the DPP, PPh 23 2%, PPN collected above Rp2,000,000) set")
 
     orders = []
     tiered = [r for r in rows if r.get("tier") not in (None, "-")]
@@ -254,7 +271,7 @@ def trade(finance, rows, say=print) -> list[dict]:
             placed = finance.contracts.place_order(cid, {
                 "product": "advertorial", "quantity": 1, "title": title,
                 "publish_by": (today + dt.timedelta(days=k)).isoformat()}, command_id=key)
-            status = "placed, proof due"
+            status, payment = "placed, proof due", None
             if (n + k) % 5:  # most outlets file their proof; some have not yet
                 finance.contracts.submit_proof(placed["order_id"], {
                     "kind": "broadcast_log" if row["media_type"] in ("tv", "radio") else "link",
@@ -270,10 +287,66 @@ def trade(finance, rows, say=print) -> list[dict]:
                     paid = finance.contracts.record_payment(placed["order_id"], {
                         "sp2d_number": f"{n:02d}{k}/SP2D-LS/{YEAR}",
                         "paid_on": today.isoformat()}, command_id=f"{key}-pay")
-                    status = "paid, net Rp" + f"{paid['net']:,}".replace(",", ".")
+                    status = "paid Rp" + f"{paid['paid_to_partner']:,}".replace(",", ".")
+                    payment = {"brand": row["brand"], "kind": payment_kind(paid),
+                               "sp2d_number": f"{n:02d}{k}/SP2D-LS/{YEAR}", **paid}
             orders.append({"brand": row["brand"], "tier": row["tier"], "title": title,
-                           "gross": placed["gross"], "status": status})
+                           "gross": placed["gross"], "ppn": placed["ppn"], "status": status,
+                           "payment": payment})
+        pkp = any(o["brand"] == row["brand"] and o["ppn"] for o in orders)
+        small_paid = any(o["payment"] and o["payment"]["kind"] == "PKP, <= Rp2.000.000"
+                         for o in orders)
+        if row["media_type"] == "online" and pkp and not small_paid:
+            orders.append(small_payment(finance, cid, row, n, today))
     return orders
+
+
+def small_payment(finance, cid, row, n, today) -> dict:
+    """Two news items for a PKP outlet: a DPP of at most Rp2,000,000, so the treasurer does
+    not collect the PPN (the partner receives it and remits it itself)."""
+    key = f"demo-{n:02d}-news"
+    title = "Berita pelayanan publik (2 item)"
+    placed = finance.contracts.place_order(cid, {
+        "product": "news", "quantity": 2, "title": title, "publish_by": today.isoformat()},
+        command_id=key)
+    finance.contracts.submit_proof(placed["order_id"], {
+        "kind": "link", "reference": f"https://{row['brand'].lower()}.id/layanan",
+        "published_on": today.isoformat(), "sha256": hashlib.sha256(key.encode()).hexdigest(),
+        "reach": {"page_views": 2_500}}, command_id=f"{key}-proof")
+    finance.contracts.review_proof(placed["order_id"], "accepted", "BAST signed",
+                                   command_id=f"{key}-bast")
+    sp2d = f"{n:02d}9/SP2D-LS/{YEAR}"
+    paid = finance.contracts.record_payment(placed["order_id"], {
+        "sp2d_number": sp2d, "paid_on": today.isoformat()}, command_id=f"{key}-pay")
+    return {"brand": row["brand"], "tier": row["tier"], "title": title,
+            "gross": placed["gross"], "ppn": placed["ppn"],
+            "status": "paid Rp" + f"{paid['paid_to_partner']:,}".replace(",", "."),
+            "payment": {"brand": row["brand"], "kind": payment_kind(paid), "sp2d_number": sp2d,
+                        **paid}}
+
+
+def payment_kind(paid: dict) -> str:
+    if not paid["ppn"]:
+        return "not PKP"
+    return "PKP, PPN collected" if paid["ppn_collected"] else "PKP, <= Rp2.000.000"
+
+
+def treasurer_rows(orders: list[dict]) -> list[dict]:
+    """The first payment of each kind, as a treasurer checks it, and each kind's totals."""
+    payments = [o["payment"] for o in orders if o["payment"]]
+    rows = []
+    for kind in ("PKP, PPN collected", "PKP, <= Rp2.000.000", "not PKP"):
+        of_kind = [p for p in payments if p["kind"] == kind]
+        if not of_kind:
+            continue
+        rows.append({**of_kind[0], "payments": 1})
+        rows.append({"brand": f"all {len(of_kind)}", "kind": kind, "sp2d_number": "",
+                     "payments": len(of_kind), "tax_rules_version": "",
+                     **{k: sum(p[k] for p in of_kind) for k in AMOUNTS}})
+    return rows
+
+
+AMOUNTS = ("dpp", "ppn", "ppn_collected", "pph23", "paid_to_partner", "realised")
 
 
 def eventually(call, timeout: float = 30):

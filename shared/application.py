@@ -210,7 +210,7 @@ class ServiceApplication(Application):
     """Base of each service's application. Subclasses set `name` to the service's name."""
 
     def __init__(self, settings: Settings | None = None, env: dict | None = None,
-                 clock: Callable[[], dt.date] | None = None):
+                 clock: Callable[[], dt.datetime | dt.date] | None = None):
         self.settings = settings or Settings.from_env()
         # The hash chain commits personal numbers under the deployment's digest key.
         personal.use_commitment_key(self.settings.digest_key)
@@ -240,8 +240,12 @@ class ServiceApplication(Application):
         self.quarantine = Quarantine(self.sql, self.mapper.cipher, self.settings.regency_code)
 
     def today(self) -> dt.date:
-        """The date rules are judged on (UTC); tests may give the application a clock."""
-        return self._clock() if self._clock else dt.datetime.now(dt.timezone.utc).date()
+        """The regency's date now (SEKLIK_TIMEZONE): the date rules are judged on. From 00:00
+        to 07:00 WIB the UTC date is still yesterday's, so never the UTC date. Tests may give
+        the application a clock: an instant (an aware datetime, turned into the regency's
+        date) or a date (taken as the regency's date as it is)."""
+        now = self._clock() if self._clock else dt.datetime.now(dt.timezone.utc)
+        return self.settings.local_date(now) if isinstance(now, dt.datetime) else now
 
     def construct_recorder(self):
         return self.factory.process_recorder()
@@ -391,10 +395,11 @@ class ServiceApplication(Application):
         return aggregate
 
     def version_on(self, aggregate_id: uuid.UUID, as_of: dt.date) -> int:
-        """The version an aggregate had at the end of day `as_of` (UTC)."""
-        version = None
+        """The version an aggregate had at the end of the regency's day `as_of` (an event at
+        2026-12-31T18:00Z happened on 1 January 2027 in WIB)."""
+        version, end = None, self.settings.day_end(as_of)
         for evt in self.events.get(aggregate_id):
-            if evt.timestamp.astimezone(dt.timezone.utc).date() > as_of:
+            if evt.timestamp >= end:
                 break
             version = evt.originator_version
         if version is None:

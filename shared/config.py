@@ -7,12 +7,14 @@ as POSTGRES_HOST or POSTGRES_DBNAME is set.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Well known, so never a secret: used only with SEKLIK_ENV=development, where every store is
 # still encrypted (the code path is the one production runs) but with a key anyone can read here.
@@ -31,6 +33,9 @@ VARIABLES = {
     "SEKLIK_SERVICE_PUBLIC_KEYS": "every service's public key, `partners=<b64>,assessment=...`",
     "SEKLIK_REGENCY": "name of the regency this deployment serves",
     "SEKLIK_REGENCY_CODE": "kode wilayah of the regency (e.g. 16.02): every envelope carries it",
+    "SEKLIK_TIMEZONE": "the regency's time zone (default Asia/Jakarta, WIB; Asia/Makassar for "
+                       "WITA, Asia/Jayapura for WIT): today, deadlines, as_of and fiscal years "
+                       "are its dates; event instants stay UTC",
     "SEKLIK_ENV": "'development' allows well-known development keys; anything else requires "
                   "every secret",
     "SEKLIK_RELAY": "'on' (default) or 'off': publish the service's events from this process",
@@ -58,8 +63,26 @@ REQUIRED_OUTSIDE_DEVELOPMENT = ("SEKLIK_TOKEN_PUBLIC_KEY", "SEKLIK_SERVICE_KEY",
                                 "SEKLIK_SERVICE_PUBLIC_KEYS", "CIPHER_KEY", "SEKLIK_REGENCY_CODE")
 
 
+# WIB; the regencies of Kalimantan Timur and Selatan, Sulawesi, Bali and NTB/NTT run on WITA
+# (Asia/Makassar), Maluku and Papua on WIT (Asia/Jayapura).
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+
 class ConfigurationError(RuntimeError):
     """The deployment lacks a setting it must have: the message names the variable(s)."""
+
+
+def regency_zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name`, or ConfigurationError saying what would be right: a service
+    must not start on a zone it cannot read (every date a clerk sees would silently be UTC)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigurationError(
+            f"SEKLIK_TIMEZONE is {name!r}, which is not a known IANA time zone: set it to "
+            "Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT); if it is one of "
+            "these, the system's time zone data is missing (install the tzdata package)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -83,6 +106,7 @@ class Settings:
     unset: tuple[str, ...] = ()  # of REQUIRED_OUTSIDE_DEVELOPMENT
     checkpoint_every: int = 100       # signed checkpoints: every N events or T seconds
     checkpoint_seconds: float = 10.0
+    timezone: str = DEFAULT_TIMEZONE  # validated by from_env; `zone` is its ZoneInfo
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -121,7 +145,30 @@ class Settings:
             unset=tuple(name for name in REQUIRED_OUTSIDE_DEVELOPMENT if not env.get(name)),
             checkpoint_every=max(1, int(env.get("SEKLIK_CHECKPOINT_EVERY", "100"))),
             checkpoint_seconds=float(env.get("SEKLIK_CHECKPOINT_SECONDS", "10")),
+            timezone=regency_zone(env.get("SEKLIK_TIMEZONE") or DEFAULT_TIMEZONE).key,
         )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The regency's time zone: the one that turns an instant into a clerk's date."""
+        return regency_zone(self.timezone)
+
+    def local_date(self, instant: dt.datetime) -> dt.date:
+        """The regency's date of a (UTC) instant: 2026-12-31T18:00Z is 1 January 2027 in WIB."""
+        if instant.tzinfo is None:
+            raise ValueError(f"naive datetime {instant!r}: SEKLIK instants are UTC")
+        return instant.astimezone(self.zone).date()
+
+    def today(self) -> dt.date:
+        """The regency's date now (for clients: the demo, the command line, tests); a service
+        asks its application's `today()`, which a test may give a clock."""
+        return self.local_date(dt.datetime.now(dt.timezone.utc))
+
+    def day_end(self, day: dt.date) -> dt.datetime:
+        """The first instant (UTC) after the regency's day `day`: what stood at its end is
+        everything recorded before it."""
+        midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
+        return midnight.astimezone(dt.timezone.utc)
 
     @property
     def development(self) -> bool:

@@ -4,7 +4,8 @@ Only what two or more consumers read lives here; each consumer keeps its own cop
 """
 from __future__ import annotations
 
-MEDIA_TYPES = ("online", "print_daily", "print_weekly", "tv", "radio")
+# print_monthly: magazines and tabloids (proof due 10 days after publish-by).
+MEDIA_TYPES = ("online", "print_daily", "print_weekly", "print_monthly", "tv", "radio")
 
 # The status a partner has after each lifecycle event of the partners service.
 # ObjectionDecided depends on the decision: upheld returns the partner to `registered`.

@@ -60,6 +60,7 @@ POLICY_2026 = {
         "online": ["deed", "nib", "npwp", "tax_return", "domicile"],
         "print_daily": ["deed", "nib", "npwp", "tax_return", "circulation_statement"],
         "print_weekly": ["deed", "nib", "npwp", "tax_return", "circulation_statement"],
+        "print_monthly": ["deed", "nib", "npwp", "tax_return", "circulation_statement"],
         "tv": ["deed", "nib", "npwp", "tax_return", "broadcast_licence"],
         "radio": ["deed", "nib", "npwp", "tax_return", "broadcast_licence"],
     },

@@ -15,11 +15,17 @@ times a fraction:
 - certified_share: journalists holding any UKW level / journalists listed (0 when none listed);
 - company_age: age in whole years on 1 January of the fiscal year: 10 or more 1, 5 to 9 2/3,
   2 to 4 1/3, under 2 0.
-Weighted total = Σ weight × score / max_score, on 0–100, rounded to two decimals.
+Weighted total = Σ weight × score / max_score, on 0–100, rounded to two decimals once, at the
+end (half up), and the tier judged on that total. Scores stay exact until then (issue 13,
+item 9): a fact-fed score is the Fraction max × fraction (10/3, never 3.33), so three thirds
+weighted 20 each make exactly 20, not 19.98. Events stay JSON-safe: `ScoreChanged` carries the
+two-decimal `old`/`new` a clerk reads and the exact new score as `exact` {numerator,
+denominator} (an event written before this has no `exact`: its `new` is taken as exact).
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from fractions import Fraction
 
@@ -113,11 +119,12 @@ class Rubric(Aggregate):
         raise RuleViolated(f"rubric {self.fiscal_year} has no criterion {code}; it has {codes}",
                            code="unknown_criterion")
 
-    def total(self, version: int, points: dict[str, float]) -> float:
+    def total(self, version: int, points: dict[str, Fraction]) -> float:
+        """The weighted total of exact scores, rounded once, at the end."""
         criteria = self.versions[version]["criteria"]
-        total = sum(Fraction(c["weight"]) * Fraction(str(points.get(c["code"], 0)))
-                    / c["max_score"] for c in criteria)
-        return round(float(total), 2)
+        total = sum(Fraction(c["weight"]) * exact(points.get(c["code"], 0)) / c["max_score"]
+                    for c in criteria)
+        return round_hundredths(total)
 
     def tier(self, version: int, total: float) -> str | None:
         for tier in self.versions[version]["tiers"]:
@@ -200,6 +207,21 @@ class PartnerFacts(Aggregate):
         return max(0, years - ((on.month, on.day) < (self.founded_on.month, self.founded_on.day)))
 
 
+def exact(score) -> Fraction:
+    """A score as an exact Fraction: a float as the decimal it prints as (7.5, never the
+    binary 7.4999…)."""
+    return score if isinstance(score, Fraction) else Fraction(str(score))
+
+
+def round_hundredths(value: Fraction) -> float:
+    """Half up to two decimals, the rubric's rounding (Python's round() rounds half to even)."""
+    return float(Fraction(math.floor(value * 100 + Fraction(1, 2)), 100))
+
+
+def as_json(value: Fraction) -> dict:
+    return {"numerator": value.numerator, "denominator": value.denominator}
+
+
 def age_fraction(years: int) -> Fraction:
     if years >= 10:
         return Fraction(1)
@@ -222,8 +244,16 @@ class Assessment(Aggregate):
         self.scores: dict[str, dict] = {}  # criterion code -> {score, source, reason, by, at}
         self.finalized: dict | None = None  # {rubric_version, total, tier}
 
-    def points(self) -> dict[str, float]:
-        return {code: s["score"] for code, s in self.scores.items()}
+    def points(self) -> dict[str, Fraction]:
+        """criterion -> its exact score (never the two-decimal one: see the module)."""
+        return {code: self.exact_score(code) for code in self.scores}
+
+    def exact_score(self, code: str) -> Fraction | None:
+        if code not in self.scores:
+            return None
+        stored = self.scores[code].get("exact")
+        return (Fraction(stored["numerator"], stored["denominator"]) if stored
+                else exact(self.scores[code]["score"]))
 
     def score(self, criterion: dict, new: float, reason: str) -> None:
         if criterion["source"] != "manual":
@@ -237,15 +267,15 @@ class Assessment(Aggregate):
         if not reason or not reason.strip():
             raise RuleViolated("a score needs a reason", code="reason_required")
         self._changed(criterion["code"], criterion["source"], self.current(criterion["code"]),
-                      new, reason)
+                      new, reason, as_json(exact(new)))
 
     def derive(self, criterion: dict, fraction: Fraction, reason: str) -> bool:
         """Set a fact-fed score; True when it changed."""
-        new = round(float(criterion["max_score"] * fraction), 2)
-        old = self.current(criterion["code"])
-        if old == new:
+        precise = criterion["max_score"] * fraction
+        if self.exact_score(criterion["code"]) == precise:
             return False
-        self._changed(criterion["code"], criterion["source"], old, new, reason)
+        self._changed(criterion["code"], criterion["source"], self.current(criterion["code"]),
+                      round_hundredths(precise), reason, as_json(precise))
         return True
 
     def current(self, code: str) -> float | None:
@@ -253,8 +283,9 @@ class Assessment(Aggregate):
 
     @event("ScoreChanged")
     def _changed(self, criterion: str, source: str, old: float | None, new: float,
-                 reason: str):
-        self.scores[criterion] = {"score": new, "source": source, "reason": reason}
+                 reason: str, exact: dict | None = None):
+        self.scores[criterion] = {"score": new, "source": source, "reason": reason,
+                                  "exact": exact}
 
     def finalize(self, rubric_version: int, total: float, tier: str | None) -> None:
         if self.finalized is not None:

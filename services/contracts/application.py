@@ -4,15 +4,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from services.contracts.domain import (Budget, Contract, Order, PartnerStanding, PriceStandard,
-                                       Sp2dClaim, TierCeilings, check_agreed_prices,
-                                       check_contract_ceiling)
+from services.contracts.domain import (DEFAULT_TAX_RULES, Budget, Contract, Order,
+                                       PartnerStanding, PriceStandard, Sp2dClaim, TaxRules,
+                                       TierCeilings, check_agreed_prices, check_contract_ceiling,
+                                       ppn_of)
 from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
 from shared.domain import acting_as, actor_for_envelope, jsonable
 from shared.errors import Conflict, NotFound, RuleViolated
 from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
 
 SCHEDULER = {"sub": "contracts.scheduler", "roles": ["system"]}
+DOCUMENT_EVENTS = ("DocumentSubmitted", "DocumentReviewed")
 
 
 class ContractsApplication(ServiceApplication):
@@ -45,6 +47,12 @@ class ContractsApplication(ServiceApplication):
         ceilings.set_ceiling(tier, ceiling)
         return {"fiscal_year": fiscal_year, "tier": tier, "ceiling": ceiling}, [ceilings]
 
+    @command
+    def set_tax_rules(self, effective_from: dt.date, rules: dict):
+        tax_rules = self.get_or_open(TaxRules)
+        version = tax_rules.set(effective_from, rules)
+        return {"version": version, "effective_from": effective_from}, [tax_rules]
+
     def get_or_open(self, kind, **identity):
         aggregate_id = kind.create_id(**identity)
         if aggregate_id in self.repository:
@@ -64,11 +72,12 @@ class ContractsApplication(ServiceApplication):
         year = contract["fiscal_year"]
         standing = self.standing(contract["partner_id"])
         tier = standing.check_may_contract(year)
+        standing.check_documents_valid(self.today())
         ceilings = self.load(TierCeilings.create_id(year), TierCeilings, "tier ceilings")
         check_contract_ceiling(contract["ceiling"], tier, ceilings.ceiling(tier),
                                standing.contracted.get(str(year), 0))
         budget = self.budget(year, contract["activity_code"])
-        budget.check_room_for(contract["ceiling"], "contract ceiling")
+        budget.check_room_for(contract["ceiling"], "contract ceiling")  # before any event
         agreed = check_agreed_prices(contract.get("agreed_prices") or [],
                                      self.price_standard(year), contract["starts_on"],
                                      standing.media_type, tier)
@@ -78,7 +87,8 @@ class ContractsApplication(ServiceApplication):
             ceiling=contract["ceiling"], starts_on=contract["starts_on"],
             ends_on=contract["ends_on"], agreed_prices=agreed)
         standing.note_contracted(year, signed.id, contract["ceiling"])
-        return {"contract_id": signed.id, "tier": tier}, [signed, standing]
+        budget.commit(signed.id, contract["ceiling"])
+        return {"contract_id": signed.id, "tier": tier}, [signed, standing, budget]
 
     @command
     def place_order(self, contract_id, order: dict):
@@ -91,22 +101,28 @@ class ContractsApplication(ServiceApplication):
                                f"{today}", code="publish_by_in_past")
         standing = self.standing(contract.partner_id)
         tier = standing.check_may_contract(contract.fiscal_year)
+        standing.check_documents_valid(today)
         standard = self.price_standard(contract.fiscal_year).price(
             today, standing.media_type, tier, order["product"])
         agreed = contract.agreed_price(order["product"])
         unit_price = min(standard["unit_price"], agreed) if agreed else standard["unit_price"]
         gross = unit_price * order["quantity"]
+        # The order reserves what the treasury will pay out for it: DPP + PPN
+        rules = self.tax_rules_in_force(today)
+        ppn = ppn_of(gross, standing.pkp, rules)
         placed = Order.place(contract_id=contract.id, partner_id=contract.partner_id,
                        fiscal_year=contract.fiscal_year, activity_code=contract.activity_code,
                        media_type=standing.media_type, tier=tier, placed_on=today, **order)
         placed.apply_price(standard_version=standard["version"], unit=standard["unit"],
                            standard_unit_price=standard["unit_price"], agreed_unit_price=agreed,
-                           unit_price=unit_price, quantity=order["quantity"], gross=gross)
-        budget = self.budget(contract.fiscal_year, contract.activity_code)
-        contract.reserve(placed.id, gross)
-        budget.reserve(placed.id, gross)
+                           unit_price=unit_price, quantity=order["quantity"], gross=gross,
+                           pkp=standing.pkp, ppn=ppn, total=gross + ppn,
+                           tax_rules_version=rules["version"])
+        # within the contract's commitment: the budget was committed when it was signed
+        contract.reserve(placed.id, gross + ppn)
         return {"order_id": placed.id, "price_version": standard["version"],
-                "unit_price": unit_price, "gross": gross}, [placed, contract, budget]
+                "unit_price": unit_price, "gross": gross, "ppn": ppn,
+                "total": gross + ppn}, [placed, contract]
 
     @command
     def submit_proof(self, order_id, proof: dict):
@@ -130,11 +146,15 @@ class ContractsApplication(ServiceApplication):
                            "one SP2D pays one order", code="sp2d_already_recorded",
                            details={"order_id": str(paid)})
         standing = self.standing(order.partner_id)
-        amounts = order.pay(payment["sp2d_number"], payment["paid_on"], standing.pkp)
+        reserved = order.total
+        amounts = order.pay(payment["sp2d_number"], payment["paid_on"], standing.pkp,
+                            self.tax_rules_in_force(payment["paid_on"]))
+        contract = self.load(order.contract_id, Contract, "contract")
+        contract.settle(order.id, reserved, amounts["realised"])
         budget = self.budget(order.fiscal_year, order.activity_code)
-        budget.pay(order.id, order.gross)
+        budget.pay(order.id, amounts["realised"])
         claim = Sp2dClaim(sp2d_number=payment["sp2d_number"], order_id=order.id)
-        return {"order_id": order.id, **amounts}, [order, budget, claim]
+        return {"order_id": order.id, **amounts}, [order, contract, budget, claim]
 
     @command
     def cancel_order(self, order_id, reason: str):
@@ -159,15 +179,14 @@ class ContractsApplication(ServiceApplication):
         order = self.order(order_id)
         if not order.is_overdue(self.today()):
             return False, []
-        order.expire(order.proof_due, order.gross)
+        order.expire(order.proof_due, order.total)
         return True, self._release(order, f"proof overdue since {order.proof_due}")
 
     def _release(self, order: Order, reason: str) -> list:
+        # back to the contract; the budget keeps the contract's whole ceiling committed
         contract = self.load(order.contract_id, Contract, "contract")
-        budget = self.budget(order.fiscal_year, order.activity_code)
-        contract.release(order.id, order.gross, reason)
-        budget.release(order.id, order.gross, reason)
-        return [order, contract, budget]
+        contract.release(order.id, order.total, reason)
+        return [order, contract]
 
     def open_order_ids(self):
         return self.originator_ids(Order.OrderPlaced)
@@ -178,6 +197,9 @@ class ContractsApplication(ServiceApplication):
         """A partner's standing from partners' events, with the position in partners' log
         (`tracked=False`: a quarantined event applied again behind the position)."""
         kind, payload = envelope["type"], envelope["payload"]
+        if kind in DOCUMENT_EVENTS:
+            self._apply_document_event(envelope, tracked)
+            return
         if kind not in ("PartnerRegistered", *PARTNER_LIFECYCLE_EVENTS):
             self.save_tracked(envelope, tracked=tracked)
             return
@@ -189,6 +211,24 @@ class ContractsApplication(ServiceApplication):
             else:
                 standing = self.repository.get(uuid.UUID(envelope["originator_id"]))
                 standing.note_status(partner_status_after(envelope), payload.get("fiscal_year"))
+        self.save_tracked(envelope, standing, tracked=tracked)
+
+    def _apply_document_event(self, envelope: dict, tracked: bool) -> None:
+        """An expiring document's kind, validity and review (never its number, which arrives
+        sealed and which contracts does not need): what judges a lapse (issue 13, item 8)."""
+        kind, payload = envelope["type"], envelope["payload"]
+        standing = self.repository.get(uuid.UUID(envelope["originator_id"]))
+        document_id = uuid.UUID(str(payload["document_id"]))
+        with acting_as(actor_for_envelope(self.name, envelope)):
+            if kind == "DocumentSubmitted" and payload["valid_until"] is not None:
+                standing.note_document(document_id, payload["kind"],
+                                       dt.date.fromisoformat(payload["issued_on"]),
+                                       dt.date.fromisoformat(payload["valid_until"]))
+            elif kind == "DocumentReviewed" and standing.knows_document(document_id):
+                standing.note_document_review(document_id, payload["decision"])
+            else:  # a document that never lapses: nothing for contracts to know
+                self.save_tracked(envelope, tracked=tracked)
+                return
         self.save_tracked(envelope, standing, tracked=tracked)
 
     def apply_assessment_event(self, envelope: dict, tracked: bool = True) -> None:
@@ -230,6 +270,13 @@ class ContractsApplication(ServiceApplication):
             raise NotFound(f"no budget for activity {activity_code} in {fiscal_year}",
                            code="no_budget", details={"activity_code": activity_code}) from None
 
+    def tax_rules_in_force(self, on: dt.date) -> dict:
+        """The tax rules version in force on a date (the built-in version 0 before any)."""
+        rules_id = TaxRules.create_id()
+        if rules_id not in self.repository:
+            return DEFAULT_TAX_RULES
+        return self.repository.get(rules_id).in_force(on)
+
     def order(self, order_id) -> Order:
         return self.load(order_id, Order, "order")
 
@@ -241,6 +288,12 @@ class ContractsApplication(ServiceApplication):
             in_force = None  # every version takes effect later
         return jsonable({"fiscal_year": fiscal_year, "versions": standard.versions,
                          "in_force": in_force})
+
+    def get_tax_rules(self) -> dict:
+        rules_id = TaxRules.create_id()
+        versions = self.repository.get(rules_id).versions if rules_id in self.repository else []
+        return jsonable({"default": DEFAULT_TAX_RULES, "versions": versions,
+                         "in_force": self.tax_rules_in_force(self.today())["version"]})
 
     def get_contract(self, contract_id) -> dict:
         contract = self.load(contract_id, Contract, "contract")

@@ -5,17 +5,35 @@ Pure Python. Money is whole rupiah (int) everywhere. The rules, each a named che
   price, which is never above it), and the price is its own fact, `PriceApplied`;
 - commitments never exceed the budget (pagu) nor the contract's ceiling; a contract's ceiling
   never exceeds the tier ceiling for the partner's yearly total;
-- a proof is due within a deadline after publish-by, by media type; an overdue order expires
-  and releases its reservation;
+- a proof is due within a deadline after publish-by, by media type, counted in the regency's
+  calendar (every date here is the regency's, SEKLIK_TIMEZONE); an overdue order expires and
+  releases its reservation; what it proves was published on or after the order date and on or
+  before publish-by;
 - an order is paid once, after its proof is accepted, once per SP2D number.
 
-Taxes: PPN 11% of gross, only for a PKP partner; PPh 23 withholding 2% of gross; each rounded
-half up to the whole rupiah; net = gross + PPN − PPh 23.
+Taxes (PMK 59/PMK.03/2022 amending PMK 231/2019: the regency's treasurer collects PPN and
+withholds PPh 23). The base is the DPP, the order's gross price. PPN = DPP × dpp_factor ×
+ppn_rate, only for a PKP partner; PPh 23 = DPP × pph23_rate. The treasurer collects the PPN
+unless the DPP is at most the collection threshold (Rp2,000,000 "tidak termasuk jumlah PPN"):
+then the partner receives the PPN and remits it itself. So the partner receives DPP − PPh 23
+(PPN collected), DPP + PPN − PPh 23 (at or below the threshold) or, not PKP, DPP − PPh 23; the
+budget realises DPP + PPN either way. The rates are data (`TaxRules`, versioned by effective
+date), written as exact fractions "num/den", never floats. Rounding: each tax is computed exactly
+(fractions) and rounded once, half up, to the whole rupiah (Rp0.50 → Rp1): the rounding a
+treasurer's spreadsheet and SIPD apply, and what every payment recorded before used, so past
+figures keep their meaning; the partner's amount is derived from the rounded taxes, so the
+figures always add up (DPP + PPN − PPN collected − PPh 23 = paid to partner).
+
+Budgets count what the treasury pays out: a contract's ceiling, a tier ceiling and an order's
+total are DPP + PPN. Signing a contract commits its ceiling against the pagu; an order draws
+within its contract's commitment, never again from the budget.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
+from fractions import Fraction
 
 from eventsourcing.domain import event
 
@@ -29,8 +47,13 @@ PROOF_KINDS = ("link", "clipping", "broadcast_log")
 # Days after publish-by within which the proof of publication is due.
 PROOF_DAYS = {"online": 2, "print_daily": 2, "print_weekly": 7, "print_monthly": 10, "tv": 7,
               "radio": 7}
-PPN_PERCENT = 11
-PPH23_PERCENT = 2
+# The rules in force when no version is set (or before the first version takes effect): UU HPP
+# PPN 11% on the whole price (from 1 April 2022), PPh 23 2%, collection above Rp2,000,000
+# (PMK 59/PMK.03/2022). A regency sets its own versions with `set_tax_rules`.
+DEFAULT_TAX_RULES = {"version": 0, "effective_from": None, "ppn_rate": "11/100",
+                     "dpp_factor": "1/1", "pph23_rate": "2/100",
+                     "collection_threshold": 2_000_000}
+TAX_RULE_NAMES = ("ppn_rate", "dpp_factor", "pph23_rate", "collection_threshold")
 NAMESPACE = uuid.UUID("7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918")
 
 
@@ -38,15 +61,75 @@ def rupiah(amount: int) -> str:
     return f"Rp{amount:,}".replace(",", ".")
 
 
-def percent_of(amount: int, percent: int) -> int:
-    """`percent`% of a whole-rupiah amount, rounded half up to the rupiah."""
-    return (amount * percent + 50) // 100
+def ratio(text: str) -> Fraction:
+    """An exact rate written "num/den" (e.g. "12/100", "11/12")."""
+    num, den = text.split("/")
+    return Fraction(int(num), int(den))
 
 
-def taxes(gross: int, pkp: bool) -> dict:
-    ppn = percent_of(gross, PPN_PERCENT) if pkp else 0
-    pph23 = percent_of(gross, PPH23_PERCENT)
-    return {"gross": gross, "ppn": ppn, "pph23": pph23, "net": gross + ppn - pph23}
+def half_up(amount: Fraction) -> int:
+    """An exact amount rounded half up to the whole rupiah."""
+    return math.floor(amount + Fraction(1, 2))
+
+
+def ppn_of(dpp: int, pkp: bool, rules: dict) -> int:
+    """The PPN on a DPP: DPP × dpp_factor × ppn_rate for a PKP partner, else none."""
+    if not pkp:
+        return 0
+    return half_up(dpp * ratio(rules["dpp_factor"]) * ratio(rules["ppn_rate"]))
+
+
+def taxes(dpp: int, pkp: bool, rules: dict = DEFAULT_TAX_RULES) -> dict:
+    """What a payment of `dpp` to a partner comes to under `rules`, in whole rupiah."""
+    ppn = ppn_of(dpp, pkp, rules)
+    collected = ppn if dpp > rules["collection_threshold"] else 0
+    pph23 = half_up(dpp * ratio(rules["pph23_rate"]))
+    return {"dpp": dpp, "ppn": ppn, "ppn_collected": collected, "pph23": pph23,
+            "paid_to_partner": dpp + ppn - collected - pph23, "realised": dpp + ppn,
+            "tax_rules_version": rules["version"]}
+
+
+def check_tax_rules(rules: dict) -> None:
+    """Rates are fractions from 0 to 1, the DPP factor above 0; what the schema cannot say."""
+    for name in ("ppn_rate", "pph23_rate", "dpp_factor"):
+        value = ratio(rules[name])
+        if value > 1 or (name == "dpp_factor" and value == 0):
+            raise RuleViolated(
+                f"{name} {rules[name]} is {float(value):.4%}; a rate is from 0/1 to 1/1 and "
+                "the DPP factor above 0 (e.g. ppn_rate 12/100, dpp_factor 11/12)",
+                code="bad_tax_rate", details={"name": name, "value": rules[name]})
+
+
+class TaxRules(Aggregate):
+    """The tax rates, DPP factor and PPN collection threshold, versioned by effective date
+    (like price standards): a payment uses the version in force on its paid_on date."""
+
+    @staticmethod
+    def create_id() -> uuid.UUID:
+        return key("tax-rules")
+
+    @event("TaxRulesOpened")
+    def __init__(self):
+        self.versions: list[dict] = []
+
+    def set(self, effective_from: dt.date, rules: dict) -> int:
+        check_tax_rules(rules)
+        if self.versions and effective_from < self.versions[-1]["effective_from"]:
+            raise RuleViolated(
+                f"new tax rules take effect on or after the version before them "
+                f"({self.versions[-1]['effective_from']}); set versions never change",
+                code="revision_before_previous")
+        self._set(len(self.versions) + 1, effective_from,
+                  {name: rules[name] for name in TAX_RULE_NAMES})
+        return len(self.versions)
+
+    @event("TaxRulesSet")
+    def _set(self, version: int, effective_from: dt.date, rules: dict):
+        self.versions.append({"version": version, "effective_from": effective_from, **rules})
+
+    def in_force(self, on: dt.date) -> dict:
+        versions = [v for v in self.versions if v["effective_from"] <= on]
+        return versions[-1] if versions else DEFAULT_TAX_RULES
 
 
 def key(*parts) -> uuid.UUID:
@@ -125,8 +208,8 @@ class Budget(Aggregate):
         self.activity_code = activity_code
         self.name = name
         self.pagu = pagu
-        self.committed = 0  # reserved by orders not cancelled or expired, paid ones included
-        self.paid = 0
+        self.committed = 0  # the ceilings (DPP + PPN) of the contracts signed against it
+        self.paid = 0       # realised: DPP + PPN of the payments
 
     @property
     def remaining(self) -> int:
@@ -152,21 +235,19 @@ class Budget(Aggregate):
                 f"({rupiah(self.remaining)} of {rupiah(self.pagu)})", code="budget_exceeded",
                 details={"amount": amount, "remaining": self.remaining, "pagu": self.pagu})
 
-    def reserve(self, order_id: uuid.UUID, gross: int) -> None:
-        self.check_room_for(gross, "order")
-        self._reserved(order_id, gross)
+    def commit(self, contract_id: uuid.UUID, ceiling: int) -> None:
+        """A signed contract commits its whole ceiling: all contracts together never exceed
+        the pagu (orders then draw within their contract)."""
+        self.check_room_for(ceiling, "contract ceiling")
+        self._committed(contract_id, ceiling)
 
-    @event("BudgetReserved")
-    def _reserved(self, order_id: uuid.UUID, gross: int):
-        self.committed += gross
-
-    @event("BudgetReleased")
-    def release(self, order_id: uuid.UUID, gross: int, reason: str):
-        self.committed -= gross
+    @event("BudgetCommitted")
+    def _committed(self, contract_id: uuid.UUID, ceiling: int):
+        self.committed += ceiling
 
     @event("BudgetPaid")
-    def pay(self, order_id: uuid.UUID, gross: int):
-        self.paid += gross
+    def pay(self, order_id: uuid.UUID, realised: int):
+        self.paid += realised
 
 
 class TierCeilings(Aggregate):
@@ -207,6 +288,7 @@ class PartnerStanding(Aggregate):
         self.active_years: list[int] = []
         self.tiers: dict[str, str | None] = {}   # fiscal year (str) -> tier
         self.contracted: dict[str, int] = {}     # fiscal year (str) -> sum of ceilings
+        self.expiring: dict[str, list[dict]] = {}  # kind -> its submissions, oldest first
 
     @event("PartnerStatusNoted")
     def note_status(self, status: str, fiscal_year: int | None):
@@ -235,6 +317,52 @@ class PartnerStanding(Aggregate):
             raise RuleViolated(f"{self.brand_name} has no tier for {fiscal_year}",
                                code="partner_has_no_tier")
         return tier
+
+    # Expiring documents (issue 13, item 8): what contracts knows of them from partners'
+    # DocumentSubmitted and DocumentReviewed, without the number (kind, validity, review).
+    # A snapshot taken before these existed has no `expiring`: read it through `_expiring()`.
+
+    def _expiring(self) -> dict:
+        return self.__dict__.setdefault("expiring", {})
+
+    @event("DocumentNoted")
+    def note_document(self, document_id: uuid.UUID, kind: str, issued_on: dt.date,
+                      valid_until: dt.date):
+        self._expiring().setdefault(kind, []).append({
+            "document_id": document_id, "issued_on": issued_on, "valid_until": valid_until,
+            "review": "pending"})
+
+    @event("DocumentReviewNoted")
+    def note_document_review(self, document_id: uuid.UUID, decision: str):
+        for submissions in self._expiring().values():
+            for document in submissions:
+                if document["document_id"] == document_id:
+                    document["review"] = decision
+
+    def knows_document(self, document_id: uuid.UUID) -> bool:
+        return any(d["document_id"] == document_id
+                   for submissions in self._expiring().values() for d in submissions)
+
+    def check_documents_valid(self, on: dt.date) -> None:
+        """Refuse new money while an expiring document has lapsed on `on`: the latest accepted
+        submission of its kind is valid no longer. A newer accepted submission valid on the day
+        renews it; one pending or rejected does not (DOMAIN.md §3, lapsed documents)."""
+        for kind in sorted(self._expiring()):
+            accepted = [d for d in self._expiring()[kind]
+                        if d["review"] == "accepted" and d["issued_on"] <= on]
+            if not accepted:
+                continue  # never in force: the requirement policy judged it at activation
+            latest = accepted[-1]
+            if on <= latest["valid_until"]:
+                continue
+            lapsed_on = latest["valid_until"] + dt.timedelta(days=1)
+            raise RuleViolated(
+                f"{self.brand_name}'s {kind} lapsed on {lapsed_on.isoformat()} (valid until "
+                f"{latest['valid_until'].isoformat()}); no new contract or order until a "
+                f"renewed {kind} is accepted", code="document_lapsed",
+                details={"kind": kind, "valid_until": latest["valid_until"].isoformat(),
+                         "lapsed_on": lapsed_on.isoformat(),
+                         "document_id": str(latest["document_id"])})
 
     @event("ContractedNoted")
     def note_contracted(self, fiscal_year: int, contract_id: uuid.UUID, ceiling: int):
@@ -296,6 +424,25 @@ class Contract(Aggregate):
     def release(self, order_id: uuid.UUID, gross: int, reason: str):
         self.reserved -= gross
 
+    def settle(self, order_id: uuid.UUID, reserved: int, realised: int) -> None:
+        """A payment realises DPP + PPN under the rules in force on its date; when they changed
+        since the order, its reservation becomes what is realised (within the ceiling)."""
+        if realised == reserved:
+            return
+        if realised - reserved > self.remaining:
+            raise RuleViolated(
+                f"the payment realises {rupiah(realised)} (the order reserved "
+                f"{rupiah(reserved)}: the tax rules changed) and contract {self.number} has "
+                f"{rupiah(self.remaining)} left; an addendum must raise the ceiling first",
+                code="contract_ceiling_exceeded",
+                details={"amount": realised - reserved, "remaining": self.remaining,
+                         "ceiling": self.ceiling})
+        self._settled(order_id, reserved, realised)
+
+    @event("ContractReservationSettled")
+    def _settled(self, order_id: uuid.UUID, reserved: int, realised: int):
+        self.reserved += realised - reserved
+
 
 def check_contract_ceiling(ceiling: int, tier: str, tier_ceiling: int, already: int) -> None:
     if already + ceiling > tier_ceiling:
@@ -355,15 +502,23 @@ class Order(Aggregate):
 
     @property
     def gross(self) -> int:
+        """The DPP: the price before PPN."""
         return self.price["gross"]
+
+    @property
+    def total(self) -> int:
+        """What the order reserves within its contract: DPP + PPN (as of the order date)."""
+        return self.price["total"]
 
     @event("PriceApplied")
     def apply_price(self, standard_version: int, unit: str, standard_unit_price: int,
-                    agreed_unit_price: int | None, unit_price: int, quantity: int, gross: int):
+                    agreed_unit_price: int | None, unit_price: int, quantity: int, gross: int,
+                    pkp: bool, ppn: int, total: int, tax_rules_version: int):
         self.price = {"standard_version": standard_version, "unit": unit,
                       "standard_unit_price": standard_unit_price,
                       "agreed_unit_price": agreed_unit_price, "unit_price": unit_price,
-                      "quantity": quantity, "gross": gross}
+                      "quantity": quantity, "gross": gross, "pkp": pkp, "ppn": ppn,
+                      "total": total, "tax_rules_version": tax_rules_version}
 
     def check_open(self, what: str) -> None:
         if self.status in ("expired", "cancelled", "paid"):
@@ -379,10 +534,28 @@ class Order(Aggregate):
             raise RuleViolated(
                 f"proof is late: it was due by {self.proof_due} ({PROOF_DAYS[self.media_type]} "
                 f"days after publish-by {self.publish_by} for {self.media_type}); today is "
-                f"{today}", code="proof_late", details={"due": self.proof_due.isoformat()})
+                f"{today} in the regency", code="proof_late",
+                details={"due": self.proof_due.isoformat(), "today": today.isoformat()})
         if published_on > today:
-            raise RuleViolated(f"published_on {published_on} is in the future",
-                               code="published_in_future")
+            raise RuleViolated(f"published_on {published_on} is in the future (today is "
+                               f"{today} in the regency)", code="published_in_future",
+                               details={"published_on": published_on.isoformat(),
+                                        "today": today.isoformat()})
+        # What was published before the order was not made for it (a recycled article).
+        if published_on < self.placed_on:
+            raise RuleViolated(
+                f"published_on {published_on} is before the order was placed on "
+                f"{self.placed_on}: a proof shows a publication made for this order, on or "
+                f"after its order date", code="published_before_order",
+                details={"published_on": published_on.isoformat(),
+                         "placed_on": self.placed_on.isoformat()})
+        if published_on > self.publish_by:
+            raise RuleViolated(
+                f"published_on {published_on} is after publish-by {self.publish_by}: the "
+                f"order asked for publication on or before {self.publish_by}",
+                code="published_after_publish_by",
+                details={"published_on": published_on.isoformat(),
+                         "publish_by": self.publish_by.isoformat()})
         self._proof_submitted(kind, reference, published_on, sha256, reach or {})
 
     @event("ProofSubmitted")
@@ -415,13 +588,13 @@ class Order(Aggregate):
         if self.status != "placed":
             raise RuleViolated(f"an order can be cancelled only before its proof (it is "
                                f"{self.status})", code="order_has_proof")
-        self._cancelled(reason, self.gross)
+        self._cancelled(reason, self.total)
 
     @event("OrderCancelled")
     def _cancelled(self, reason: str, released: int):
         self.status = "cancelled"
 
-    def pay(self, sp2d_number: str, paid_on: dt.date, pkp: bool) -> dict:
+    def pay(self, sp2d_number: str, paid_on: dt.date, pkp: bool, rules: dict) -> dict:
         if self.status == "paid":
             raise Conflict(f"the order was already paid with SP2D {self.payment['sp2d_number']}",
                            code="already_paid", details=self.payment)
@@ -429,15 +602,19 @@ class Order(Aggregate):
             raise RuleViolated(f"an order is paid only after its proof is accepted (it is "
                                f"{self.status})", code="proof_not_accepted",
                                details={"status": self.status})
-        amounts = taxes(self.gross, pkp)
-        self._paid(sp2d_number, paid_on, pkp, PPN_PERCENT, PPH23_PERCENT, **amounts)
+        amounts = taxes(self.gross, pkp, rules)
+        self._paid(sp2d_number, paid_on, pkp,
+                   {name: rules[name] for name in TAX_RULE_NAMES}, **amounts)
         return amounts
 
     @event("PaymentRecorded")
-    def _paid(self, sp2d_number: str, paid_on: dt.date, pkp: bool, ppn_percent: int,
-              pph23_percent: int, gross: int, ppn: int, pph23: int, net: int):
-        self.payment = {"sp2d_number": sp2d_number, "paid_on": paid_on, "gross": gross,
-                        "ppn": ppn, "pph23": pph23, "net": net}
+    def _paid(self, sp2d_number: str, paid_on: dt.date, pkp: bool, rates: dict, dpp: int,
+              ppn: int, ppn_collected: int, pph23: int, paid_to_partner: int, realised: int,
+              tax_rules_version: int):
+        self.payment = {"sp2d_number": sp2d_number, "paid_on": paid_on, "pkp": pkp,
+                        "dpp": dpp, "ppn": ppn, "ppn_collected": ppn_collected, "pph23": pph23,
+                        "paid_to_partner": paid_to_partner, "realised": realised,
+                        "tax_rules_version": tax_rules_version, "rates": rates}
         self.status = "paid"
 
 

@@ -54,6 +54,26 @@ class BudgetSchema(Strict):
     pagu = money(0, required=True)
 
 
+def ratio(name: str, **kwargs):
+    """An exact rate as "num/den" (whole numbers, e.g. "12/100", "11/12"), never a float; the
+    range (0 to 1, a DPP factor above 0) is the domain's rule."""
+    return Text(19, pattern=r"(0|[1-9][0-9]{0,8})/[1-9][0-9]{0,8}",
+                error=f'{name} must be an exact fraction "num/den" of whole numbers, '
+                      'e.g. "12/100" or "11/12"', **kwargs)
+
+
+class TaxRulesSchema(Strict):
+    ppn_rate = ratio("ppn_rate", required=True)
+    dpp_factor = ratio("dpp_factor", required=True)
+    pph23_rate = ratio("pph23_rate", required=True)
+    collection_threshold = money(0, required=True)
+
+
+class SetTaxRulesSchema(Strict):
+    effective_from = Date(required=True)
+    rules = fields.Nested(TaxRulesSchema, required=True)
+
+
 class TierCeilingSchema(Strict):
     fiscal_year = fiscal_year(required=True)
     tier = tier(required=True)

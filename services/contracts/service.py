@@ -65,6 +65,18 @@ class ContractsService(EventSourcedService):
         return self.run(self.app.set_tier_ceiling, s.TierCeilingSchema, command_id,
                         fiscal_year=fiscal_year, tier=tier, ceiling=ceiling)
 
+    @rpc
+    @allow("finance")
+    def set_tax_rules(self, effective_from, rules, command_id=None):
+        """Set a version of the tax rules, in force from `effective_from` (a date) until the
+        next: rules {ppn_rate, dpp_factor, pph23_rate} as exact fractions "num/den" (e.g.
+        "12/100", "11/12", "2/100"; never floats) and collection_threshold (whole rupiah: PPN on
+        a DPP at most this is not collected). A payment uses the version in force on its
+        paid_on date; before any version, the built-in version 0 (PPN 11/100 on a DPP factor
+        1/1, PPh 23 2/100, threshold Rp2,000,000). Returns {version, effective_from}."""
+        return self.run(self.app.set_tax_rules, s.SetTaxRulesSchema, command_id,
+                        effective_from=effective_from, rules=rules)
+
     # Contracts and orders ----------------------------------------------------------------
 
     @rpc
@@ -72,8 +84,9 @@ class ContractsService(EventSourcedService):
     def sign_contract(self, contract, command_id=None):
         """Sign an SPK: {number, fiscal_year, partner_id, activity_code, ceiling, starts_on,
         ends_on, agreed_prices [{product, unit_price}] (optional, at or below the standard)}.
-        Only for an active, tiered partner; ceiling within the tier ceiling and the budget.
-        Returns {contract_id, tier}."""
+        Only for an active, tiered partner. The ceiling is what the treasury may pay out (DPP +
+        PPN); it is within the tier ceiling and is committed against the budget at signing, so
+        all contracts together never exceed the pagu. Returns {contract_id, tier}."""
         return self.run(self.app.sign_contract, s.SignContractSchema, command_id,
                         contract=contract)
 
@@ -82,8 +95,9 @@ class ContractsService(EventSourcedService):
     def place_order(self, contract_id, order, command_id=None):
         """Place a media order {product, quantity, title, publish_by}: priced from the
         standard in force today for the partner's media type and tier (or the contract's agreed
-        price), reserved against the contract and the budget.
-        Returns {order_id, price_version, unit_price, gross}."""
+        price). It reserves its total (DPP + PPN under the tax rules in force today, PPN only
+        for a PKP partner) within the contract's commitment, not again from the budget.
+        Returns {order_id, price_version, unit_price, gross (the DPP), ppn, total}."""
         return self.run(self.app.place_order, s.PlaceOrderSchema, command_id,
                         contract_id=contract_id, order=order)
 
@@ -92,7 +106,11 @@ class ContractsService(EventSourcedService):
     def submit_proof(self, order_id, proof, command_id=None):
         """File the proof of publication {kind (link/clipping/broadcast_log), reference,
         published_on, sha256, reach {page_views, circulation, audience} (optional)} before the
-        deadline after publish-by. A media company files only for its own orders."""
+        deadline after publish-by. A media company files only for its own orders. Dates are
+        the regency's (SEKLIK_TIMEZONE): published_on is on or after the order date
+        (placed_on) and on or before publish_by, and not after today. RuleViolated
+        `proof_late` {due, today}, `published_in_future`, `published_before_order`
+        {published_on, placed_on}, `published_after_publish_by` {published_on, publish_by}."""
         args = load(s.SubmitProofSchema, {"order_id": order_id, "proof": proof})
         self.auth.check_own(self.app.order(args["order_id"]).partner_id)
         return self.app.submit_proof(**args, actor=self.auth.actor, command_id=command_id)
@@ -109,7 +127,11 @@ class ContractsService(EventSourcedService):
     @allow("finance")
     def record_payment(self, order_id, payment, command_id=None):
         """Record the payment {sp2d_number, paid_on} of an order with an accepted proof.
-        Returns {gross, ppn, pph23, net} in whole rupiah. One payment per order and per SP2D."""
+        Taxes follow the tax rules in force on paid_on. Returns, in whole rupiah, {dpp, ppn,
+        ppn_collected (PPN the treasurer collects: all of it above the collection threshold,
+        none at or below), pph23 (withheld), paid_to_partner (DPP + PPN − collected − PPh 23),
+        realised (DPP + PPN: what the budget spends), tax_rules_version}. One payment per order
+        and per SP2D."""
         return self.run(self.app.record_payment, s.RecordPaymentSchema, command_id,
                         order_id=order_id, payment=payment)
 
@@ -137,6 +159,13 @@ class ContractsService(EventSourcedService):
                                                   {"fiscal_year": fiscal_year}))
 
     @rpc
+    @allow(*STAFF, *READERS)
+    def get_tax_rules(self):
+        """Every version of the tax rules, the built-in default, and the version in force
+        today."""
+        return self.app.get_tax_rules()
+
+    @rpc
     @allow(*STAFF, "media", *READERS)
     def get_contract(self, contract_id):
         """The whole contract: ceiling, reserved, remaining, period, agreed prices."""
@@ -156,5 +185,6 @@ class ContractsService(EventSourcedService):
     @rpc
     @allow(*STAFF, *READERS)
     def budget_status(self, fiscal_year):
-        """Per activity: pagu, committed, paid, remaining (whole rupiah)."""
+        """Per activity, whole rupiah with PPN: pagu, committed (the ceilings of the signed
+        contracts), paid (realised: DPP + PPN of the payments), remaining (pagu − committed)."""
         return self.app.budget_status(**load(s.FiscalYearSchema, {"fiscal_year": fiscal_year}))

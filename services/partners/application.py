@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from services.partners.domain import NikClaim, NpwpClaim, Partner
+from services.partners.domain import EXPIRING_KINDS, NikClaim, NpwpClaim, Partner
 from services.partners.requirements import (RequirementPolicy, document_validity,
                                             unmet_requirements)
 from shared import personal
@@ -192,6 +192,38 @@ class PartnersApplication(ServiceApplication):
             rows.append(partner_summary(partner))
         return sorted(rows, key=lambda r: r["legal_name"].lower())
 
+    def list_lapsing_documents(self, within_days: int) -> list:
+        """The expiring documents of active partners that lapse within `within_days` days of
+        the regency's today, and those lapsed already (days_left below 0), soonest first.
+
+        The document that counts for a kind is its latest accepted submission (as contracts
+        judges it): a renewal still pending or rejected does not renew, so the accepted one it
+        would replace is listed, with the renewal's review beside it."""
+        today = self.today()
+        until = today + dt.timedelta(days=within_days)
+        rows = []
+        for partner in self.all_partners():
+            if partner.status != "active":
+                continue
+            for kind in EXPIRING_KINDS:
+                counting = latest_accepted(partner, kind)
+                if counting is None or counting["valid_until"] is None \
+                        or counting["valid_until"] > until:
+                    continue
+                current = partner.documents.get(kind)
+                renewal = (current["review"] if current is not None
+                           and current["document_id"] != counting["document_id"] else None)
+                rows.append({"partner_id": str(partner.id), "legal_name": partner.legal_name,
+                             "brand_name": partner.brand_name, "kind": kind,
+                             "document_id": str(counting["document_id"]),
+                             "valid_until": counting["valid_until"].isoformat(),
+                             "days_left": (counting["valid_until"] - today).days,
+                             "lapsed": counting["valid_until"] < today,
+                             "renewal": renewal})
+        # A full key ending in ids: equal dates and names come in one order, always.
+        return sorted(rows, key=lambda r: (r["valid_until"], r["legal_name"].lower(),
+                                           r["partner_id"], r["kind"]))
+
     def all_partners(self):
         for partner_id in self.originator_ids(Partner.PartnerRegistered):
             yield self.repository.get(partner_id)
@@ -200,6 +232,15 @@ class PartnersApplication(ServiceApplication):
 def round_years(partner: Partner) -> set[int]:
     """The fiscal years whose registration round the partner took part in."""
     return {partner.created_on.year, *partner.active_years}
+
+
+def latest_accepted(partner: Partner, kind: str) -> dict | None:
+    """The latest accepted submission of `kind` (current or superseded), or None."""
+    for document in (partner.documents.get(kind), *reversed(partner.superseded)):
+        if document is not None and document["kind"] == kind \
+                and document["review"] == "accepted":
+            return document
+    return None
 
 
 def partner_summary(partner: Partner) -> dict:

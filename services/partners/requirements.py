@@ -53,6 +53,13 @@ class RequirementPolicy(Aggregate):
 def unmet_requirements(partner: Partner, policy: RequirementPolicy, as_of: dt.date) -> list:
     """Every requirement of `policy` that `partner` does not meet on `as_of`, in policy order."""
     unmet = []
+    # A media type the policy does not name has no agreed requirements: it is not activated
+    # on none (print_monthly, new in 2026, is missing from every earlier policy).
+    if partner.media_type not in policy.required_documents:
+        unmet.append({"code": "media_type_not_in_policy",
+                      "detail": f"the {policy.fiscal_year} requirement policy lists no documents "
+                                f"for {partner.media_type}: revise it to name what a "
+                                f"{partner.media_type} outlet must file"})
     for kind in policy.required_documents.get(partner.media_type, []):
         problem = document_problem(partner.documents.get(kind), kind, as_of)
         if problem:

@@ -147,3 +147,7 @@ class PartnerFilterSchema(Strict):
     status = one_of("status", STATUSES, load_default=None, allow_none=True)
     media_type = one_of("media_type", MEDIA_TYPES, load_default=None, allow_none=True)
     fiscal_year = fiscal_year(load_default=None, allow_none=True)
+
+
+class LapsingSchema(Strict):
+    within_days = Count(0, 366, required=True)

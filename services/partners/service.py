@@ -28,8 +28,8 @@ class PartnersService(EventSourcedService):
         """Register a media company: identity as in DOMAIN.md §1.
 
         `partner`: legal_name, brand_name, legal_form (PT/yayasan/koperasi), media_type
-        (online/print_daily/print_weekly/tv/radio), npwp (15 or 16 digits), nib (13 digits),
-        pkp (bool), address, founded_on, contact {email, phone}, bank_account {bank, number,
+        (online/print_daily/print_weekly/print_monthly/tv/radio), npwp (15 or 16 digits), nib
+        (13 digits), pkp (bool), address, founded_on, contact {email, phone}, bank_account {bank, number,
         holder: the company itself}. Returns {partner_id, status}.
         Conflict `npwp_taken`; RuleViolated `bank_holder_not_company`, `founded_in_future`.
         """
@@ -178,3 +178,16 @@ class PartnersService(EventSourcedService):
         """The requirement policy of a fiscal year, with its version."""
         return self.app.get_requirement_policy(
             **load(s.FiscalYearSchema, {"fiscal_year": fiscal_year}))
+
+    @rpc
+    @allow(*STAFF, *READERS)
+    def list_lapsing_documents(self, within_days):
+        """The expiring documents (tax_return, tax_clearance, domicile, bpjs,
+        broadcast_licence) of active partners lapsing within `within_days` (0..366) days of the
+        regency's today, and those lapsed already: [{partner_id, legal_name, brand_name, kind,
+        document_id, valid_until, days_left (below 0 when lapsed), lapsed, renewal (the review
+        of a newer submission not yet accepted, else null)}], soonest first. The document that
+        counts is the latest accepted submission of its kind; contracts refuses new contracts
+        and orders while it is lapsed (`document_lapsed`)."""
+        return self.app.list_lapsing_documents(**load(s.LapsingSchema,
+                                                      {"within_days": within_days}))

@@ -14,7 +14,8 @@ import datetime as dt
 import json
 from collections import defaultdict
 
-from services.reporting.domain import age_days, day_end, gini, rupiah_per_reach, top_share
+from services.reporting.domain import (age_days, day_end, gini, regency_date, rupiah_per_reach,
+                                      top_share)
 from shared.application import ServiceApplication
 from shared.personal import committed, masked, revealed
 from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
@@ -53,7 +54,8 @@ TABLES = {
     "proofs": "seq BIGINT PRIMARY KEY, order_id TEXT, at TEXT, published_on TEXT, reach BIGINT,"
               " review TEXT, reviewed_at TEXT",
     "payments": "order_id TEXT PRIMARY KEY, at TEXT, sp2d_number TEXT, paid_on TEXT,"
-                " gross BIGINT, ppn BIGINT, pph23 BIGINT, net BIGINT",
+                " dpp BIGINT, ppn BIGINT, ppn_collected BIGINT, pph23 BIGINT,"
+                " paid_to_partner BIGINT, realised BIGINT, tax_rules_version INTEGER",
     "audit_events": "source TEXT, notification_id BIGINT, originator_id TEXT,"
                     " originator_version INTEGER, type TEXT, at TEXT, actor TEXT, payload TEXT,"
                     " prev_hash TEXT, hash TEXT, PRIMARY KEY (source, notification_id)",
@@ -69,6 +71,8 @@ INDEXES = {
 AUDIT_EVENT_COLUMNS = ("source", "notification_id", "originator_id", "originator_version", "type",
                        "at", "actor", "payload", "prev_hash", "hash")
 LIVE_STATUSES = ("placed", "proof_submitted", "proof_accepted", "paid")
+# What a payment records, in whole rupiah (contracts' PaymentRecorded).
+PAYMENT_AMOUNTS = ("dpp", "ppn", "ppn_collected", "pph23", "paid_to_partner", "realised")
 
 
 class ReportingApplication(ServiceApplication):
@@ -275,7 +279,8 @@ class ReportingApplication(ServiceApplication):
 
     def _payment(self, cur, env, p):
         self._ins(cur, "payments", env["originator_id"], env["timestamp"], p["sp2d_number"],
-                  p["paid_on"], p["gross"], p["ppn"], p["pph23"], p["net"])
+                  p["paid_on"], p["dpp"], p["ppn"], p["ppn_collected"], p["pph23"],
+                  p["paid_to_partner"], p["realised"], p["tax_rules_version"])
         self._status(cur, env, "paid")
 
     def _status(self, cur, env, status: str):
@@ -289,7 +294,7 @@ class ReportingApplication(ServiceApplication):
         sql = f"SELECT {columns} FROM {self.t[table]} WHERE 1 = 1 {where}"
         if as_of is not None:
             sql += f" AND {at} < ?"
-            params = (*params, day_end(as_of))
+            params = (*params, day_end(as_of, self.settings.zone))
         names = [c.strip().split(" ")[-1] for c in columns.split(",")]
         return [dict(zip(names, row)) for row in self.sql.query(sql, params)]
 
@@ -311,13 +316,12 @@ class ReportingApplication(ServiceApplication):
         for row in self._rows("partner_years", "partner_id, fiscal_year", as_of):
             years[row["partner_id"]].add(row["fiscal_year"])
         tiers = self._tiers(fiscal_year, as_of) if fiscal_year else {}
-        documents = defaultdict(list)
+        documents, end = defaultdict(list), day_end(as_of, self.settings.zone)
         for doc in self._rows("documents", "partner_id, kind, valid_until, submitted_at,"
                               " superseded_at, review, reviewed_at", as_of, at="submitted_at"):
-            if doc["superseded_at"] and (as_of is None or doc["superseded_at"] < day_end(as_of)):
+            if doc["superseded_at"] and (as_of is None or doc["superseded_at"] < end):
                 continue
-            reviewed = doc["reviewed_at"] and (as_of is None or doc["reviewed_at"] < day_end(
-                as_of))
+            reviewed = doc["reviewed_at"] and (as_of is None or doc["reviewed_at"] < end)
             valid = bool(reviewed and doc["review"] == "accepted" and (
                 doc["valid_until"] is None or doc["valid_until"] >= on.isoformat()))
             documents[doc["partner_id"]].append((doc["kind"], valid))
@@ -325,8 +329,9 @@ class ReportingApplication(ServiceApplication):
         for p in self._rows("partners", "partner_id, legal_name, brand_name, media_type, pkp,"
                             " registered_at", as_of, at="registered_at"):
             pid = p["partner_id"]
-            if fiscal_year and fiscal_year not in years[pid] and not p[
-                    "registered_at"].startswith(str(fiscal_year)):
+            # Registered in the year by the regency's calendar (not the UTC date's year).
+            if fiscal_year and fiscal_year not in years[pid] and regency_date(
+                    p["registered_at"], self.settings.zone).year != fiscal_year:
                 continue
             docs = documents[pid]
             rows.append({**p, "pkp": bool(p["pkp"]), "status": status.get(pid),
@@ -334,7 +339,7 @@ class ReportingApplication(ServiceApplication):
                          "active_years": sorted(years[pid]), "tier": tiers.get(pid),
                          "documents_valid": sum(v for _, v in docs),
                          "documents_invalid": sorted(k for k, v in docs if not v)})
-        return sorted(rows, key=lambda r: r["legal_name"])
+        return sorted(rows, key=lambda r: (r["legal_name"], r["partner_id"]))
 
     def _tiers(self, fiscal_year: int, as_of) -> dict:
         """partner_id -> its tier for the year as of the date."""
@@ -348,7 +353,8 @@ class ReportingApplication(ServiceApplication):
         scores = [{"kind": "score", **r} for r in self._rows(
             "score_history", "seq, fiscal_year, at, actor, reason why, old, new, criterion,"
             " cause", as_of, where="AND partner_id = ?", params=(partner_id,))]
-        return sorted(tiers + scores, key=lambda r: (r["at"], r["kind"] == "tier"))
+        # seq (assessment's notification id) ends the key: equal instants keep one order.
+        return sorted(tiers + scores, key=lambda r: (r["at"], r["kind"] == "tier", r["seq"]))
 
     def _orders(self, fiscal_year: int | None, as_of) -> list[dict]:
         status = self._latest("order_status", "order_id", "status", as_of)
@@ -362,13 +368,17 @@ class ReportingApplication(ServiceApplication):
         return orders
 
     def budget_realization(self, fiscal_year: int, as_of: dt.date | None = None) -> list[dict]:
+        """Per activity, with PPN as the treasury pays out: committed is the ceilings of the
+        contracts signed (as contracts' budget_status), paid what payments realised (DPP +
+        PPN)."""
         pagu = self._latest("budget_pagu", "budget_id", "pagu", as_of)
         paid = self._paid_by_order(as_of)
         committed, spent = defaultdict(int), defaultdict(int)
+        for signed in self._rows("contracts", "activity_code, ceiling", as_of, at="signed_at",
+                                 where="AND fiscal_year = ?", params=(fiscal_year,)):
+            committed[signed["activity_code"]] += signed["ceiling"]
         for order in self._orders(fiscal_year, as_of):
-            if order["status"] in LIVE_STATUSES:
-                committed[order["activity_code"]] += order["gross"]
-            spent[order["activity_code"]] += paid.get(order["order_id"], {}).get("gross", 0)
+            spent[order["activity_code"]] += paid.get(order["order_id"], {}).get("realised", 0)
         rows = []
         for b in self._rows("budgets", "budget_id, activity_code, name", None,
                             where="AND fiscal_year = ?", params=(fiscal_year,)):
@@ -384,7 +394,8 @@ class ReportingApplication(ServiceApplication):
 
     def _paid_by_order(self, as_of) -> dict:
         return {r["order_id"]: r for r in self._rows(
-            "payments", "order_id, at, sp2d_number, paid_on, gross, ppn, pph23, net", as_of)}
+            "payments", "order_id, at, sp2d_number, paid_on, dpp, ppn, ppn_collected, pph23,"
+            " paid_to_partner, realised, tax_rules_version", as_of)}
 
     def spending(self, fiscal_year: int, by: str = "partner",
                  as_of: dt.date | None = None) -> dict:
@@ -402,22 +413,29 @@ class ReportingApplication(ServiceApplication):
             row = per_partner.setdefault(order["partner_id"],
                                          {"committed": 0, "paid": 0, "orders": 0})
             row["committed"] += order["gross"]
-            row["paid"] += paid.get(order["order_id"], {}).get("gross", 0)
+            row["paid"] += paid.get(order["order_id"], {}).get("dpp", 0)
             row["orders"] += 1
         groups = defaultdict(lambda: {"partners": 0, "orders": 0, "committed": 0, "paid": 0})
         for pid, amounts in per_partner.items():
-            label = {"partner": partners.get(pid, {}).get("brand_name", pid),
-                     "media_type": partners.get(pid, {}).get("media_type"),
-                     "tier": tiers.get(pid) or "none"}[by]
-            group = groups[label]
+            # By partner the group is the company (its id), never its brand: two companies of
+            # one brand are two partners, and the fairness figures count them apart.
+            key = {"partner": pid, "media_type": partners.get(pid, {}).get("media_type"),
+                   "tier": tiers.get(pid) or "none"}[by]
+            group = groups[key]
             group["partners"] += 1
             for k in ("orders", "committed", "paid"):
                 group[k] += amounts[k]
         total = sum(a["committed"] for a in per_partner.values())
-        rows = [{by: label, **g, "share": round(g["committed"] / total, 4) if total else 0.0}
-                for label, g in groups.items()]
+        rows = []
+        for key, g in groups.items():
+            label = ({"partner": partners.get(key, {}).get("brand_name", key),
+                      "partner_id": key} if by == "partner" else {by: key})
+            rows.append({**label, **g,
+                         "share": round(g["committed"] / total, 4) if total else 0.0})
         values = [a["committed"] for a in per_partner.values()]
-        return {"rows": sorted(rows, key=lambda r: (-r["committed"], str(r[by]))),
+        # A full key ending in the group's id: equal rows come in one order after a rebuild.
+        return {"rows": sorted(rows, key=lambda r: (-r["committed"], str(r[by]),
+                                                    r.get("partner_id", ""))),
                 "partners": len(values), "total": total,
                 "top10_share": top_share(values), "gini": gini(values)}
 
@@ -434,20 +452,22 @@ class ReportingApplication(ServiceApplication):
                          "partner": names.get(order["partner_id"]),
                          "partner_id": order["partner_id"], "order_id": oid,
                          "title": order["title"], "activity_code": order["activity_code"],
-                         "gross": pay["gross"], "ppn": pay["ppn"], "pph23": pay["pph23"],
-                         "net": pay["net"]})
-        return sorted(rows, key=lambda r: (r["paid_on"], r["sp2d_number"]))
+                         **{k: pay[k] for k in PAYMENT_AMOUNTS},
+                         "tax_rules_version": pay["tax_rules_version"],
+                         # the names before issue 13, kept for the CSV reports and compare
+                         "gross": pay["dpp"], "net": pay["paid_to_partner"]})
+        return sorted(rows, key=lambda r: (r["paid_on"], r["sp2d_number"], r["order_id"]))
 
     def tax_summary(self, fiscal_year: int, as_of: dt.date | None = None) -> list[dict]:
         summary = {}
         for pay in self.payment_ledger(fiscal_year, as_of):
             row = summary.setdefault(pay["partner_id"], {
                 "partner": pay["partner"], "partner_id": pay["partner_id"], "payments": 0,
-                "gross": 0, "ppn": 0, "pph23": 0, "net": 0})
+                **{k: 0 for k in (*PAYMENT_AMOUNTS, "gross", "net")}})
             row["payments"] += 1
-            for k in ("gross", "ppn", "pph23", "net"):
+            for k in (*PAYMENT_AMOUNTS, "gross", "net"):
                 row[k] += pay[k]
-        return sorted(summary.values(), key=lambda r: r["partner"] or "")
+        return sorted(summary.values(), key=lambda r: (r["partner"] or "", r["partner_id"]))
 
     def outstanding_invoices(self, as_of: dt.date | None = None,
                              fiscal_year: int | None = None) -> list[dict]:
@@ -465,11 +485,12 @@ class ReportingApplication(ServiceApplication):
         for order in self._orders(fiscal_year, as_of):
             if order["status"] != "proof_accepted":
                 continue
-            since = dt.date.fromisoformat(accepted[order["order_id"]][:10])
+            since = regency_date(accepted[order["order_id"]], self.settings.zone)
             rows.append({"order_id": order["order_id"], "partner": names.get(
                 order["partner_id"]), "title": order["title"], "gross": order["gross"],
                 "accepted_on": since.isoformat(), "age_days": age_days(since, on)})
-        return sorted(rows, key=lambda r: -r["age_days"])
+        # Oldest first; invoices of equal age by order id, so a rebuild keeps their order.
+        return sorted(rows, key=lambda r: (-r["age_days"], r["order_id"]))
 
     def late_proofs(self, fiscal_year: int, as_of: dt.date | None = None) -> list[dict]:
         """Orders that expired for want of a proof, and orders past their due date with none
@@ -492,30 +513,45 @@ class ReportingApplication(ServiceApplication):
         return sorted(rows, key=lambda r: (r["proof_due"], r["order_id"]))
 
     def outputs(self, fiscal_year: int, as_of: dt.date | None = None) -> list[dict]:
+        """Per partner: orders, `published_on_time` (an accepted proof of a publication on or
+        before publish-by, filed by the proof deadline on the regency's calendar), `late`
+        (expired, or accepted but published or proven late), reach and rupiah per reach."""
         names = {p["partner_id"]: p for p in self._rows(
             "partners", "partner_id, brand_name, media_type", None)}
-        reach = defaultdict(int)
-        for proof in self._rows("proofs", "order_id, reach, review, reviewed_at", as_of):
+        reach, on_time = defaultdict(int), {}
+        for proof in self._rows("proofs", "order_id, at, published_on, reach, review,"
+                                " reviewed_at", as_of):
             if proof["review"] == "accepted" and (
-                    as_of is None or proof["reviewed_at"] < day_end(as_of)):
+                    as_of is None or proof["reviewed_at"] < day_end(as_of, self.settings.zone)):
                 reach[proof["order_id"]] += proof["reach"] or 0
+                # Filed on the regency's date of its submission, not the UTC one.
+                on_time[proof["order_id"]] = (proof["published_on"], regency_date(
+                    proof["at"], self.settings.zone).isoformat())
         per = {}
         for order in self._orders(fiscal_year, as_of):
             row = per.setdefault(order["partner_id"], {
                 "partner": names.get(order["partner_id"], {}).get("brand_name"),
+                "partner_id": order["partner_id"],
                 "media_type": names.get(order["partner_id"], {}).get("media_type"),
                 "orders": 0, "published_on_time": 0, "late": 0, "reach": 0,
                 "gross_published": 0})
             row["orders"] += 1
             if order["status"] in ("proof_accepted", "paid"):
-                row["published_on_time"] += 1
+                # On time: published by publish-by and proven by the proof deadline, not
+                # merely accepted (a proof accepted before these rules may be either late).
+                published_on, filed_on = on_time.get(order["order_id"], (None, None))
+                if published_on and published_on <= order["publish_by"] and (
+                        filed_on <= order["proof_due"]):
+                    row["published_on_time"] += 1
+                else:
+                    row["late"] += 1
                 row["reach"] += reach[order["order_id"]]
                 row["gross_published"] += order["gross"]
             elif order["status"] == "expired":
                 row["late"] += 1
         for row in per.values():
             row["rupiah_per_reach"] = rupiah_per_reach(row["gross_published"], row["reach"])
-        return sorted(per.values(), key=lambda r: r["partner"] or "")
+        return sorted(per.values(), key=lambda r: (r["partner"] or "", r["partner_id"]))
 
     def audit_trail(self, entity_id: str) -> list[dict]:
         rows = self.sql.query(

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from zoneinfo import ZoneInfo
+
+from shared.config import DEFAULT_TIMEZONE
 
 
 def gini(values: list[int]) -> float:
@@ -38,6 +41,19 @@ def rupiah_per_reach(gross: int, reach: int) -> float | None:
     return round(gross / reach, 2) if reach else None
 
 
-def day_end(as_of: dt.date | None) -> str | None:
-    """The first instant after `as_of` (UTC) as ISO text: records at or before it stood then."""
-    return None if as_of is None else (as_of + dt.timedelta(days=1)).isoformat()
+def day_end(as_of: dt.date | None, zone: str | ZoneInfo = DEFAULT_TIMEZONE) -> str | None:
+    """The first instant after the regency's day `as_of`, as UTC ISO text in the form stored
+    timestamps take (`2026-12-31T17:00:00+00:00` for 31 December in WIB): a record stood at
+    the end of that day when its timestamp sorts before it. Never the UTC midnight: from 00:00
+    to 07:00 WIB that is still the day before."""
+    if as_of is None:
+        return None
+    zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    midnight = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return midnight.astimezone(dt.timezone.utc).isoformat()
+
+
+def regency_date(timestamp: str, zone: str | ZoneInfo = DEFAULT_TIMEZONE) -> dt.date:
+    """The regency's date of a stored UTC timestamp (ISO text): what a clerk calls its day."""
+    zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    return dt.datetime.fromisoformat(timestamp).astimezone(zone).date()

@@ -8,6 +8,7 @@ import sys
 import psycopg
 import pytest
 
+from shared.config import Settings
 from tests.integration.scenarios import eventually
 from tests.support import company, document, token
 
@@ -130,7 +131,8 @@ def test_replay_as_of_a_date_before_a_payment_omits_it_and_today_equals_the_live
         for n in range(3):
             trade(cluster, contracts[n % 2], n)  # orders 1 is paid
         assert eventually(lambda: caught_up(admin), timeout=60)
-    today, yesterday = dt.date.today(), dt.date.today() - dt.timedelta(days=1)
+    today = Settings.from_env().today()  # the regency's date, as --as-of reads it
+    yesterday = today - dt.timedelta(days=1)
     year = today.year
 
     replay = seklik(cluster, "audit", "replay", "--as-of", today.isoformat(), "--out",

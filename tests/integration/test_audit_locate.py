@@ -189,21 +189,29 @@ def test_an_event_inserted_where_an_id_was_skipped_is_inserted(cluster,
 
 def test_a_budget_s_snapshot_relabelled_as_its_head_changes_no_remaining_and_verify_lists_it(
         cluster):
-    from tests.integration.test_reporting_rpc import ACTIVITY, TODAY, YEAR, season
+    from tests.integration.test_reporting_rpc import ACTIVITY, TODAY, YEAR, season, sha
 
     for service in ("partners", "assessment", "contracts"):
         cluster.start(service)
     with cluster.rpc("admin") as admin, cluster.rpc("verifier") as verifier, \
             cluster.rpc("assessor") as assessor, cluster.rpc("finance") as finance:
         [contract_id] = season(cluster, admin, verifier, assessor, finance, partners=1)
-        for n in range(22):  # the budget's version 1 + 22 orders: a snapshot at 20
-            finance.contracts.place_order(contract_id, {
+        # the budget's version 1, the contract's commitment and 21 payments: a snapshot at 20
+        # (orders draw within the contract since issue 13; payments change the budget)
+        for n in range(21):
+            order_id = finance.contracts.place_order(contract_id, {
                 "product": "advertorial", "quantity": 1, "title": f"Siaran pers {n}",
-                "publish_by": (TODAY + dt.timedelta(days=3)).isoformat()})
+                "publish_by": (TODAY + dt.timedelta(days=3)).isoformat()})["order_id"]
+            finance.contracts.submit_proof(order_id, {
+                "kind": "link", "reference": f"https://x.id/{n}", "sha256": sha(str(n)),
+                "published_on": TODAY.isoformat()})
+            finance.contracts.review_proof(order_id, "accepted", "BAST")
+            finance.contracts.record_payment(order_id, {
+                "sp2d_number": f"{n:05d}/SP2D/{YEAR}", "paid_on": TODAY.isoformat()})
         [row] = [r for r in finance.contracts.budget_status(YEAR)
                  if r["activity_code"] == ACTIVITY]
-        true_remaining = row["remaining"]
-        assert true_remaining == 500_000_000 - 22 * 2_000_000
+        true_paid = row["paid"]
+        assert true_paid == 21 * 2_000_000  # a partner that is not PKP
 
     db = connect(cluster)
     snapshots = f'"{cluster.env["POSTGRES_SCHEMA_PREFIX"]}contracts".contracts_snapshots'
@@ -218,7 +226,7 @@ def test_a_budget_s_snapshot_relabelled_as_its_head_changes_no_remaining_and_ver
     with cluster.rpc("finance") as finance:
         [row] = [r for r in finance.contracts.budget_status(YEAR)
                  if r["activity_code"] == ACTIVITY]
-        assert row["remaining"] == true_remaining  # replayed, not the relabelled 462M
+        assert row["paid"] == true_paid  # replayed, not the relabelled 36M
 
     code, first, out = verify(cluster, "--service", "contracts")
     assert code == 1, out

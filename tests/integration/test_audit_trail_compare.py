@@ -124,20 +124,23 @@ def test_compare_finds_a_forged_net_in_the_payments_view(cluster, db):
     assert "the live views equal a rebuild from the events" in clean.stdout
 
     payments = f"{schema(cluster, 'reporting')}.payments"
-    [(net,)] = db.execute(f"SELECT net FROM {payments} WHERE order_id = %s",
+    # what the partner receives (the column was `net` before issue 13)
+    [(net,)] = db.execute(f"SELECT paid_to_partner FROM {payments} WHERE order_id = %s",
                           (orders[1],)).fetchall()
-    db.execute(f"UPDATE {payments} SET net = net + 1000000 WHERE order_id = %s", (orders[1],))
+    db.execute(f"UPDATE {payments} SET paid_to_partner = paid_to_partner + 1000000"
+               " WHERE order_id = %s", (orders[1],))
     forged = seklik(cluster, "audit", "compare", "--year", str(YEAR), "--format", "json")
     assert forged.returncode == 1, forged.stderr
     differences = json.loads(forged.stdout)["differences"]
-    assert {"view": "payment_ledger", "key": orders[1], "column": "net",
+    assert {"view": "payment_ledger", "key": orders[1], "column": "paid_to_partner",
             "live": net + 1_000_000, "rebuilt": net} in differences
-    # the tax summary adds the same forged net up
-    assert any(d["view"] == "tax_summary" and d["column"] == "net" for d in differences)
+    # the tax summary adds the same forged amount up
+    assert any(d["view"] == "tax_summary" and d["column"] == "paid_to_partner"
+               for d in differences)
 
     table = seklik(cluster, "audit", "compare", "--year", str(YEAR))
     assert table.returncode == 1
     line = next(line for line in table.stdout.splitlines() if line.startswith(
-        "payment_ledger"))
-    assert line.split() == ["payment_ledger", orders[1], "net", f"{net + 1_000_000:,}",
-                            f"{net:,}"]
+        "payment_ledger") and " paid_to_partner " in line)
+    assert line.split() == ["payment_ledger", orders[1], "paid_to_partner",
+                            f"{net + 1_000_000:,}", f"{net:,}"]

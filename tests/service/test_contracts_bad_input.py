@@ -16,6 +16,9 @@ ORDER = {"product": "advertorial", "quantity": 1, "title": "Sosialisasi",
 PROOF = {"kind": "link", "reference": "https://x.id/a", "published_on": "2026-03-09",
          "sha256": "a" * 64}
 
+TAX_RULES = {"ppn_rate": "12/100", "dpp_factor": "11/12", "pph23_rate": "2/100",
+             "collection_threshold": 2_000_000}
+
 CASES = [
     ("publish_price_standard", dict(fiscal_year=2026, effective_from="2026-01-01",
                                     items=[{**PRICE, "unit_price": 2_000_000.5}]), "items"),
@@ -28,6 +31,16 @@ CASES = [
     ("set_budget", dict(fiscal_year=2026, activity_code="", name="Publikasi", pagu=1),
      "activity_code"),
     ("set_tier_ceiling", dict(fiscal_year=2026, tier="b", ceiling=50_000_000), "tier"),
+    # rates are exact fractions "num/den", never floats or percentages (issue 13)
+    ("set_tax_rules", dict(effective_from="2026-01-01", rules={**TAX_RULES, "ppn_rate": 0.12}),
+     "rules"),
+    ("set_tax_rules", dict(effective_from="2026-01-01", rules={**TAX_RULES,
+                                                                "dpp_factor": "11/0"}), "rules"),
+    ("set_tax_rules", dict(effective_from="2026-01-01", rules={**TAX_RULES,
+                                                                "pph23_rate": "2%"}), "rules"),
+    ("set_tax_rules", dict(effective_from="2026-01-01", rules={
+        **TAX_RULES, "collection_threshold": 2e6}), "rules"),
+    ("set_tax_rules", dict(effective_from="2025", rules=TAX_RULES), "effective_from"),
     ("set_tier_ceiling", dict(fiscal_year=2026, tier="B", ceiling=-1), "ceiling"),
     ("sign_contract", dict(contract={**CONTRACT, "ceiling": 1.5e7}), "contract"),
     ("sign_contract", dict(contract={k: v for k, v in CONTRACT.items() if k != "ends_on"}),
@@ -64,7 +77,7 @@ CASES = [
     ("set_budget", dict(fiscal_year=2026, activity_code="2.16", name="Publikasi", pagu=1,
                         command_id="x" * 101), "command_id"),
 ]
-NO_INPUT = {"expire_overdue_orders", "digest"}
+NO_INPUT = {"expire_overdue_orders", "digest", "get_tax_rules"}
 
 
 @pytest.fixture

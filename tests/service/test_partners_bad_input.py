@@ -68,6 +68,13 @@ CASES = [
     ("remove_journalist", dict(partner_id=PID, nik="1602" + "０" * 12, reason="left"), "nik"),
     ("reject_partner", dict(partner_id=PID, reason="no", command_id=123), "command_id"),
     ("register_partner", dict(partner=company(1), command_id="reg 1"), "command_id"),
+    # list_lapsing_documents (issue 13): a whole number of days, 0..366.
+    ("list_lapsing_documents", dict(within_days=-1), "within_days"),
+    ("list_lapsing_documents", dict(within_days=367), "within_days"),
+    ("list_lapsing_documents", dict(within_days="30"), "within_days"),
+    ("list_lapsing_documents", dict(within_days=True), "within_days"),
+    ("list_lapsing_documents", dict(within_days=7.5), "within_days"),
+    ("list_lapsing_documents", dict(within_days=None), "within_days"),
 ]
 
 

@@ -47,6 +47,7 @@ POLICY = {
         "deregister_partner": {"admin"},
         "get_partner": {*STAFF, "media", *READ},
         "list_partners": {*STAFF, *READ},
+        "list_lapsing_documents": {*STAFF, *READ},
         **EVERY_SERVICE,
     },
     AssessmentService: {
@@ -62,6 +63,8 @@ POLICY = {
         "publish_price_standard": {"finance"},
         "set_budget": {"finance"},
         "set_tier_ceiling": {"finance"},
+        "set_tax_rules": {"finance"},
+        "get_tax_rules": {*STAFF, *READ},
         "sign_contract": {"finance"},
         "place_order": {"finance"},
         "submit_proof": {"finance", "media"},

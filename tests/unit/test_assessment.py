@@ -194,7 +194,7 @@ def test_a_rubric_revision_after_finalisation_keeps_finalised_tiers(partners, as
     with pytest.raises(RuleViolated) as refused:
         assessment.set_rubric(YEAR, stricter, actor=ADMIN)
     assert refused.value.code == "effective_from_required"
-    today = dt.date.today()
+    today = assessment.today()  # the regency's date
     assert assessment.set_rubric(YEAR, stricter, effective_from=today,
                                  actor=ADMIN)["version"] == 2
 

@@ -45,18 +45,40 @@ def test_a_contract_above_the_tier_ceiling_is_refused_naming_both_amounts(world)
                                     "already": 30_000_000}
 
 
-def test_an_order_beyond_the_contract_or_the_budget_is_refused(world):
-    pid = tiered_partner(world, 1, "B")
+def test_an_order_draws_dpp_plus_ppn_within_its_contract_and_no_further(world):
+    pid = tiered_partner(world, 1, "B")  # PKP
     cid = contract(world, pid, ceiling=5_000_000)
     with pytest.raises(RuleViolated) as refused:
-        order(world, cid, quantity=3)
+        order(world, cid, quantity=3)  # 6,000,000 + PPN 660,000
     assert refused.value.code == "contract_ceiling_exceeded"
-    world.contracts.set_budget(YEAR, "2.16.01.2.06.0001", "Publikasi media", 3_000_000,
+    placed = order(world, cid, quantity=2)
+    assert (placed["gross"], placed["ppn"], placed["total"]) == (4_000_000, 440_000, 4_440_000)
+    with pytest.raises(RuleViolated) as beyond:
+        order(world, cid)  # 2,220,000 with PPN; 560,000 left
+    assert beyond.value.details == {"amount": 2_220_000, "remaining": 560_000,
+                                    "ceiling": 5_000_000}
+    # the order drew within the contract; the budget holds the contract's whole ceiling
+    status = world.contracts.budget_status(YEAR)[0]
+    assert (status["committed"], status["remaining"]) == (5_000_000, 95_000_000)
+
+
+def test_contracts_together_never_commit_more_than_the_pagu(world):
+    world.contracts.set_budget(YEAR, "2.16.01.2.06.0001", "Publikasi media", 30_000_000,
                                actor=FINANCE)
+    first, second = tiered_partner(world, 1, "B"), tiered_partner(world, 2, "B")
+    contract(world, first, ceiling=20_000_000)
+    # before: each contract checked its own ceiling against what orders had reserved (none)
     with pytest.raises(RuleViolated) as over_budget:
-        order(world, cid, quantity=2)
+        contract(world, second, "002/SPK/KOMINFO/2026", ceiling=20_000_000)
     assert over_budget.value.code == "budget_exceeded"
-    assert over_budget.value.details["remaining"] == 3_000_000
+    assert over_budget.value.details == {"amount": 20_000_000, "remaining": 10_000_000,
+                                         "pagu": 30_000_000}
+    contract(world, second, "002/SPK/KOMINFO/2026", ceiling=10_000_000)  # the last rupiah
+    status = world.contracts.budget_status(YEAR)[0]
+    assert (status["committed"], status["remaining"]) == (30_000_000, 0)
+    with pytest.raises(RuleViolated) as nothing_left:
+        contract(world, tiered_partner(world, 3, "C"), "003/SPK/KOMINFO/2026", ceiling=1)
+    assert nothing_left.value.code == "budget_exceeded"
 
 
 def test_a_weekly_papers_proof_nine_days_late_is_refused_and_the_order_expires(world):
@@ -68,12 +90,12 @@ def test_a_weekly_papers_proof_nine_days_late_is_refused_and_the_order_expires(w
         world.contracts.submit_proof(oid, proof(dt.date(YEAR, 3, 10)), actor=MEDIA)
     assert late.value.code == "proof_late"
     assert "due by 2026-03-17" in late.value.message
-    assert world.contracts.budget_status(YEAR)[0]["committed"] == 4_500_000
+    assert world.contracts.get_contract(cid)["reserved"] == 4_995_000  # 4,500,000 + PPN
 
     assert world.contracts.expire_overdue_orders() == [oid]
     assert world.contracts.get_order(oid)["status"] == "expired"
-    assert world.contracts.budget_status(YEAR)[0]["committed"] == 0
-    assert world.contracts.get_contract(cid)["reserved"] == 0
+    assert world.contracts.get_contract(cid)["reserved"] == 0  # back to the contract
+    assert world.contracts.budget_status(YEAR)[0]["committed"] == 20_000_000  # its ceiling
     assert world.contracts.expire_overdue_orders() == []
     expired = [e for e in world.contracts.notifications(0, 1000) if e["type"] == "OrderExpired"]
     assert expired[0]["actor"]["sub"] == "contracts.scheduler"
@@ -101,26 +123,74 @@ def test_a_pkp_and_a_non_pkp_partner_are_paid_with_the_right_taxes(world):
     paid = world.contracts.record_payment(first, {"sp2d_number": "00123/SP2D/LS/2026",
                                                   "paid_on": dt.date(YEAR, 4, 2)},
                                           actor=FINANCE)
-    # 11% of 6,000,000 = 660,000; 2% = 120,000; net = 6,000,000 + 660,000 − 120,000
-    assert paid == {"order_id": first, "gross": 6_000_000, "ppn": 660_000, "pph23": 120_000,
-                    "net": 6_540_000}
+    # 11% of 6,000,000 = 660,000, collected by the treasurer (above Rp2,000,000); PPh 23 2%
+    # = 120,000 withheld; the partner receives 6,000,000 − 120,000; the budget spends 6,660,000
+    assert paid == {"order_id": first, "dpp": 6_000_000, "ppn": 660_000,
+                    "ppn_collected": 660_000, "pph23": 120_000, "paid_to_partner": 5_880_000,
+                    "realised": 6_660_000, "tax_rules_version": 0}
     plain = world.contracts.record_payment(second, {"sp2d_number": "00124/SP2D/LS/2026",
                                                     "paid_on": dt.date(YEAR, 4, 2)},
                                            actor=FINANCE)
-    assert plain == {"order_id": second, "gross": 1_500_000, "ppn": 0, "pph23": 30_000,
-                     "net": 1_470_000}
+    assert plain == {"order_id": second, "dpp": 1_500_000, "ppn": 0, "ppn_collected": 0,
+                     "pph23": 30_000, "paid_to_partner": 1_470_000, "realised": 1_500_000,
+                     "tax_rules_version": 0}
     status = world.contracts.budget_status(YEAR)[0]
+    # committed: the two contracts' ceilings; paid: what was realised, PPN included
     assert (status["committed"], status["paid"], status["remaining"]) == (
-        7_500_000, 7_500_000, 92_500_000)
+        40_000_000, 8_160_000, 60_000_000)
+    stored = world.contracts.get_order(first)["payment"]
+    assert (stored["paid_to_partner"], stored["rates"]["ppn_rate"]) == (5_880_000, "11/100")
 
 
-def test_taxes_round_half_up_to_the_rupiah():
-    from services.contracts.domain import taxes
+def test_at_most_rp2_000_000_the_partner_keeps_the_ppn_one_rupiah_above_it_is_collected(world):
+    pid = tiered_partner(world, 1, "B")  # PKP, Rp2,000,000 an advertorial
+    cid = contract(world, pid)
+    at, above = order(world, cid)["order_id"], order(world, cid)["order_id"]
+    world.contracts.set_tax_rules(dt.date(YEAR, 1, 1), {
+        "ppn_rate": "11/100", "dpp_factor": "1/1", "pph23_rate": "2/100",
+        "collection_threshold": 1_999_999}, actor=FINANCE)
+    accepted(world, at)
+    accepted(world, above)
+    world.contracts.set_tax_rules(dt.date(YEAR, 4, 2), {
+        "ppn_rate": "11/100", "dpp_factor": "1/1", "pph23_rate": "2/100",
+        "collection_threshold": 2_000_000}, actor=FINANCE)
+    kept = world.contracts.record_payment(at, {"sp2d_number": "1/SP2D/LS/2026",
+                                               "paid_on": dt.date(YEAR, 4, 2)}, actor=FINANCE)
+    assert (kept["ppn"], kept["ppn_collected"], kept["paid_to_partner"],
+            kept["tax_rules_version"]) == (220_000, 0, 2_180_000, 2)
+    # a DPP one rupiah above the threshold (the version in force on 1 April)
+    collected = world.contracts.record_payment(above, {"sp2d_number": "2/SP2D/LS/2026",
+                                                       "paid_on": dt.date(YEAR, 4, 1)},
+                                               actor=FINANCE)
+    assert (collected["ppn"], collected["ppn_collected"], collected["paid_to_partner"],
+            collected["tax_rules_version"]) == (220_000, 220_000, 1_960_000, 1)
 
-    assert taxes(1_234_567, pkp=True) == {"gross": 1_234_567, "ppn": 135_802,
-                                          "pph23": 24_691, "net": 1_345_678}
-    assert taxes(25, pkp=True)["pph23"] == 1  # 0.5 rounds up
-    assert taxes(24, pkp=True)["pph23"] == 0
+
+def test_a_rate_change_mid_year_taxes_each_payment_by_its_paid_on_date(world):
+    for effective, ppn_rate in ((dt.date(YEAR, 1, 1), "11/100"), (dt.date(YEAR, 7, 1),
+                                                                    "12/100")):
+        world.contracts.set_tax_rules(effective, {
+            "ppn_rate": ppn_rate, "dpp_factor": "1/1", "pph23_rate": "2/100",
+            "collection_threshold": 2_000_000}, actor=FINANCE)
+    pid = tiered_partner(world, 1, "A")  # PKP, Rp2,500,000 an advertorial
+    cid = contract(world, pid)
+    before, after = order(world, cid)["order_id"], order(world, cid)["order_id"]
+    assert world.contracts.get_contract(cid)["reserved"] == 2 * 2_775_000
+    accepted(world, before)
+    accepted(world, after)
+    june = world.contracts.record_payment(before, {"sp2d_number": "1/SP2D/LS/2026",
+                                                   "paid_on": dt.date(YEAR, 6, 30)},
+                                          actor=FINANCE)
+    july = world.contracts.record_payment(after, {"sp2d_number": "2/SP2D/LS/2026",
+                                                  "paid_on": dt.date(YEAR, 7, 1)}, actor=FINANCE)
+    assert (june["ppn"], june["realised"], june["tax_rules_version"]) == (275_000, 2_775_000, 1)
+    assert (july["ppn"], july["realised"], july["tax_rules_version"]) == (300_000, 2_800_000, 2)
+    assert june["paid_to_partner"] == july["paid_to_partner"] == 2_450_000  # PPN collected
+    # the contract's reservation became what was realised; the budget paid exactly that
+    assert world.contracts.get_contract(cid)["reserved"] == 2_775_000 + 2_800_000
+    assert world.contracts.budget_status(YEAR)[0]["paid"] == 5_575_000
+    versions = world.contracts.get_tax_rules()["versions"]
+    assert [(v["version"], v["ppn_rate"]) for v in versions] == [(1, "11/100"), (2, "12/100")]
 
 
 def test_the_same_sp2d_twice_and_a_retried_command_pay_once(world):
@@ -145,7 +215,7 @@ def test_the_same_sp2d_twice_and_a_retried_command_pay_once(world):
         world.contracts.record_payment(first, {**payment, "sp2d_number": "00778/SP2D/LS/2026"},
                                        actor=FINANCE)
     assert again.value.code == "already_paid"
-    assert world.contracts.budget_status(YEAR)[0]["paid"] == 2_000_000
+    assert world.contracts.budget_status(YEAR)[0]["paid"] == 2_220_000  # DPP + PPN
 
 
 def test_a_suspended_partner_cannot_get_a_new_order(world):
@@ -189,7 +259,7 @@ def test_cancelling_before_the_proof_releases_the_reservation(world):
     oid = order(world, cid)["order_id"]
     world.contracts.cancel_order(oid, "agenda moved", actor=FINANCE)
     assert world.contracts.get_contract(cid)["reserved"] == 0
-    assert world.contracts.budget_status(YEAR)[0]["committed"] == 0
+    assert world.contracts.budget_status(YEAR)[0]["committed"] == 20_000_000  # the contract's
     with pytest.raises(RuleViolated):
         world.contracts.cancel_order(oid, "again", actor=FINANCE)
 
@@ -197,8 +267,8 @@ def test_cancelling_before_the_proof_releases_the_reservation(world):
 def test_a_pagu_is_never_revised_below_what_is_committed(world):
     pid = tiered_partner(world, 1, "B")
     order(world, contract(world, pid), quantity=2)
-    with pytest.raises(RuleViolated) as refused:
-        world.contracts.set_budget(YEAR, "2.16.01.2.06.0001", "Publikasi media", 3_999_999,
+    with pytest.raises(RuleViolated) as refused:  # below the signed contract's ceiling
+        world.contracts.set_budget(YEAR, "2.16.01.2.06.0001", "Publikasi media", 19_999_999,
                                    actor=FINANCE)
     assert refused.value.code == "pagu_below_committed"
 
@@ -217,3 +287,47 @@ def test_an_order_is_never_priced_without_a_standard_for_its_product(world):
     with pytest.raises(RuleViolated) as refused:
         order(world, contract(world, pid), product="banner")
     assert refused.value.code == "no_standard_price"
+
+
+def test_the_reporting_views_agree_with_contracts_to_the_rupiah_also_after_a_rebuild(
+        world, tmp_path):
+    from services.reporting.application import ReportingApplication
+    from shared.config import Settings
+
+    world.contracts.set_tax_rules(dt.date(YEAR, 4, 1), {
+        "ppn_rate": "12/100", "dpp_factor": "11/12", "pph23_rate": "2/100",
+        "collection_threshold": 2_000_000}, actor=FINANCE)
+    above, below = tiered_partner(world, 1, "A"), tiered_partner(world, 2, "B")
+    plain = tiered_partner(world, 3, "C", pkp=False)
+    orders = [order(world, contract(world, pid, f"00{n}/SPK/KOMINFO/2026"))["order_id"]
+              for n, pid in enumerate((above, below, plain), 1)]
+    for n, oid in enumerate(orders):
+        accepted(world, oid)
+        world.contracts.record_payment(oid, {"sp2d_number": f"{n}/SP2D/LS/2026",
+                                             "paid_on": dt.date(YEAR, 3, 31 + n) if n == 0
+                                             else dt.date(YEAR, 4, n)}, actor=FINANCE)
+    world.project()
+    ledger = {r["order_id"]: r for r in world.reporting.payment_ledger(YEAR)}
+    for oid in orders:
+        payment = world.contracts.get_order(oid)["payment"]
+        assert {k: ledger[oid][k] for k in ("dpp", "ppn", "ppn_collected", "pph23",
+                                             "paid_to_partner", "realised",
+                                             "tax_rules_version")} == {
+            k: payment[k] for k in ("dpp", "ppn", "ppn_collected", "pph23", "paid_to_partner",
+                                    "realised", "tax_rules_version")}
+    assert [(ledger[o]["paid_to_partner"], ledger[o]["tax_rules_version"]) for o in orders] == [
+        (2_450_000, 0), (2_180_000, 1), (1_470_000, 1)]
+    (status,) = world.contracts.budget_status(YEAR)
+    (view,) = world.reporting.budget_realization(YEAR)
+    assert {k: view[k] for k in ("pagu", "committed", "paid", "remaining")} == {
+        k: status[k] for k in ("pagu", "committed", "paid", "remaining")} == {
+        "pagu": 100_000_000, "committed": 60_000_000,
+        "paid": 2_775_000 + 2_220_000 + 1_500_000, "remaining": 40_000_000}
+
+    rebuilt = ReportingApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(
+        tmp_path / "rebuilt")}), clock=world.clock)
+    for source in (world.partners, world.assessment, world.contracts):
+        world.feed(source, rebuilt, "apply_envelope").catch_up()
+    assert rebuilt.budget_realization(YEAR) == world.reporting.budget_realization(YEAR)
+    assert rebuilt.payment_ledger(YEAR) == world.reporting.payment_ledger(YEAR)
+    assert rebuilt.tax_summary(YEAR) == world.reporting.tax_summary(YEAR)

@@ -5,6 +5,7 @@ import pytest
 
 from services.partners.application import PartnersApplication
 from services.partners.domain import OBJECTION_PERIOD_DAYS
+from shared.config import Settings
 from shared.errors import Conflict, NotFound, RuleViolated
 from tests.support import (POLICY_2026, actor, chief_editor, company, document, documents_for,
                            loaded, next_year_end)
@@ -16,7 +17,7 @@ YEAR = 2026
 
 class Clock:
     def __init__(self):
-        self.today = dt.date.today()
+        self.today = Settings.from_env({}).today()  # the regency's date, not the UTC one
 
     def __call__(self):
         return self.today

@@ -42,21 +42,26 @@ def season(world):
 
 def test_budget_realisation_matches_the_hand_computed_figures(season):
     (row,) = season.reporting.budget_realization(YEAR)
-    # committed: 5,000,000 (A) + 2,000,000 (B); the cancelled and the expired orders released
+    # committed: the three contracts' ceilings (orders draw within them); paid: realised,
+    # DPP 5,000,000 + PPN 550,000
     assert (row["pagu"], row["committed"], row["paid"], row["remaining"]) == (
-        100_000_000, 7_000_000, 5_000_000, 93_000_000)
-    assert row["realisation_pct"] == 5.0
+        100_000_000, 60_000_000, 5_550_000, 40_000_000)
+    assert row["realisation_pct"] == 5.55
 
 
 def test_taxes_and_the_payment_ledger_match_the_hand_computed_figures(season):
     (paid,) = season.reporting.payment_ledger(YEAR)
-    # PKP: PPN 11% of 5,000,000 = 550,000; PPh 23 2% = 100,000; net 5,450,000
-    assert (paid["gross"], paid["ppn"], paid["pph23"], paid["net"]) == (
-        5_000_000, 550_000, 100_000, 5_450_000)
+    # PKP: PPN 11% of 5,000,000 = 550,000, collected; PPh 23 2% = 100,000; the partner
+    # receives 4,900,000; the budget realises 5,550,000
+    assert (paid["dpp"], paid["ppn"], paid["ppn_collected"], paid["pph23"],
+            paid["paid_to_partner"], paid["realised"]) == (
+        5_000_000, 550_000, 550_000, 100_000, 4_900_000, 5_550_000)
     assert paid["sp2d_number"] == "00031/SP2D/LS/2026"
     assert season.reporting.tax_summary(YEAR) == [{
         "partner": "SumselNews1", "partner_id": season.ids["a"], "payments": 1,
-        "gross": 5_000_000, "ppn": 550_000, "pph23": 100_000, "net": 5_450_000}]
+        "dpp": 5_000_000, "ppn": 550_000, "ppn_collected": 550_000, "pph23": 100_000,
+        "paid_to_partner": 4_900_000, "realised": 5_550_000,
+        "gross": 5_000_000, "net": 4_900_000}]
 
 
 def test_spending_fairness_matches_the_hand_computed_gini(season):
@@ -107,7 +112,7 @@ def test_an_envelope_delivered_twice_is_counted_once(season):
                    if e["type"] == "PaymentRecorded")
     consumer = season.feed(season.contracts, season.reporting, "apply_envelope")
     assert consumer.receive(payment) == "duplicate"
-    assert season.reporting.budget_realization(YEAR)[0]["paid"] == 5_000_000
+    assert season.reporting.budget_realization(YEAR)[0]["paid"] == 5_550_000
 
 
 def test_rebuild_equals_the_incrementally_built_views(season, tmp_path):

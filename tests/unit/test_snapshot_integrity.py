@@ -10,8 +10,7 @@ from services.contracts.application import ContractsApplication
 from services.contracts.domain import Budget
 from shared.application import snapshot_problem
 from shared.domain import verify_chain
-from tests.world import (YEAR, clock, contract, order, tiered_partner,  # noqa: F401
-                         world)
+from tests.world import (YEAR, clock, contract, tiered_partner, world)  # noqa: F401
 
 ACTIVITY = "2.16.01.2.06.0001"
 
@@ -43,11 +42,12 @@ def relabel_first_snapshot_as_head(app, aggregate_id):
 
 
 def a_busy_budget(world, monkeypatch):
+    # each signed contract commits its ceiling against the budget (issue 13)
     monkeypatch.setitem(ContractsApplication.snapshotting_intervals, Budget, 4)
-    cid = contract(world, tiered_partner(world, 1, "B"))
-    for _ in range(9):
-        order(world, cid)
-    return Budget.create_id(YEAR, ACTIVITY), cid
+    pid = tiered_partner(world, 1, "B")
+    for n in range(9):
+        contract(world, pid, f"{n:03d}/SPK/2026", ceiling=2_000_000)
+    return Budget.create_id(YEAR, ACTIVITY), pid
 
 
 def status(app):
@@ -56,7 +56,7 @@ def status(app):
 
 def test_a_budget_s_snapshot_relabelled_as_its_head_leaves_the_remaining_budget_true(
         world, monkeypatch, caplog):
-    budget_id, cid = a_busy_budget(world, monkeypatch)
+    budget_id, pid = a_busy_budget(world, monkeypatch)
     app = world.contracts
     true_remaining = replayed(app, budget_id).remaining
     assert status(app)[ACTIVITY] == true_remaining == 100_000_000 - 9 * 2_000_000
@@ -70,7 +70,7 @@ def test_a_budget_s_snapshot_relabelled_as_its_head_leaves_the_remaining_budget_
     assert vars(app.repository.get(budget_id)) == vars(replayed(app, budget_id))
 
     # the next command commits against the true state, and its event chains on
-    order(world, cid)
+    contract(world, pid, "009/SPK/2026", ceiling=2_000_000)
     assert status(app)[ACTIVITY] == true_remaining - 2_000_000
     assert verify_chain(app.notifications(0, 1000)) == []
 

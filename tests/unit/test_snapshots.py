@@ -46,7 +46,9 @@ def test_a_budget_and_a_contract_load_from_snapshots_to_the_state_their_events_g
     monkeypatch.setitem(ContractsApplication.snapshotting_intervals, Budget, 4)
     monkeypatch.setitem(ContractsApplication.snapshotting_intervals, Contract, 4)
     pid = tiered_partner(world, 1, "B")
-    cid = contract(world, pid)
+    cid = contract(world, pid, ceiling=25_000_000)  # ten orders of 2,220,000 with PPN
+    for n in range(6):  # each signed contract commits its ceiling against the budget
+        contract(world, pid, f"{n:03d}/SPK/2026", ceiling=1_000_000)
     orders = [order(world, cid)["order_id"] for _ in range(9)]
     accepted(world, orders[0])
     world.contracts.record_payment(orders[0], {"sp2d_number": "00001/SP2D/LS/2026",
@@ -57,7 +59,7 @@ def test_a_budget_and_a_contract_load_from_snapshots_to_the_state_their_events_g
         assert [s.originator_version for s in snapshots] == [4, 8]
         assert vars(world.contracts.repository.get(aggregate_id)) == vars(
             replayed(world.contracts, aggregate_id))
-    assert (budget.committed, budget.paid) == (9 * 2_000_000, 2_000_000)
+    assert (budget.committed, budget.paid) == (25_000_000 + 6 * 1_000_000, 2_220_000)
 
     order(world, cid)  # the next events chain onto the state loaded from the snapshot
     assert verify_chain(whole_log(world.contracts)) == []
@@ -94,7 +96,7 @@ def test_a_snapshot_that_cannot_be_written_fails_no_command(world, monkeypatch, 
     monkeypatch.setattr(world.contracts.snapshots, "put", disk_full)
     placed = order(world, cid)  # the contract's second event: a snapshot is due
     assert world.contracts.order(placed["order_id"]).contract_id == uuid.UUID(cid)
-    assert world.contracts.repository.get(uuid.UUID(cid)).reserved == placed["gross"]
+    assert world.contracts.repository.get(uuid.UUID(cid)).reserved == placed["total"]
     assert "a snapshot was not written; the events are saved" in caplog.text
 
 
