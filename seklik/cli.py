@@ -6,6 +6,7 @@
   seklik keygen                   print a new set of keys for .env
   seklik ping SERVICE             exit 0 when SERVICE answers RPC (compose healthcheck)
   seklik report NAME --year Y [--as-of DATE] [--format table|csv|json] [--lang en|id]
+  seklik report pph23|ppn --year Y --month M   the month's tax register with its deposits
   seklik reporting rebuild        empty the views and replay every source (projector stopped)
   seklik reporting quarantine [--service S] [--format table|json]   what consumers set aside
   seklik reporting retry --service S --source X --notification N    apply it again after a fix
@@ -707,6 +708,7 @@ def main(argv=None) -> int:
     report.add_argument("name", choices=sorted(reports.REPORTS))
     report.add_argument("--year", dest="fiscal_year", type=int)
     report.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD: as the records stood then")
+    report.add_argument("--month", type=int, help="1-12: for `pph23` and `ppn`")
     report.add_argument("--by", choices=("partner", "media_type", "tier"), default="partner")
     report.add_argument("--partner", dest="partner_id", help="for `tiers`")
     report.add_argument("--entity", dest="entity_id", help="for `trail`")

@@ -21,6 +21,12 @@ REPORTS = {
         "paid_on", "sp2d_number", "partner", "title", "gross", "ppn", "pph23", "net"]),
     "taxes": ("tax_summary", ("fiscal_year", "as_of"), [
         "partner", "payments", "gross", "ppn", "pph23", "net"]),
+    # the monthly tax registers: rows, then totals, deposits (NTPN) and the difference
+    "pph23": ("pph23_register", ("fiscal_year", "month", "as_of"), [
+        "paid_on", "bukti_potong", "sp2d_number", "partner", "npwp", "dpp", "rate", "pph23"]),
+    "ppn": ("ppn_register", ("fiscal_year", "month", "as_of"), [
+        "paid_on", "sp2d_number", "partner", "npwp", "dpp", "dpp_factor", "rate",
+        "ppn_collected"]),
     "outstanding": ("outstanding_invoices", ("as_of", "fiscal_year"), [
         "partner", "title", "gross", "accepted_on", "age_days"]),
     "late-proofs": ("late_proofs", ("fiscal_year", "as_of"), [
@@ -54,7 +60,10 @@ INDONESIAN = {
     "source": "sumber", "notification_id": "nomor_notifikasi", "version": "versi",
     "type": "peristiwa", "hash": "hash", "last_applied": "terakhir_diterapkan",
     "latest": "terbaru", "lag": "tertinggal", "media_type_": "jenis_media",
+    "bukti_potong": "nomor_bukti_potong", "npwp": "npwp", "dpp": "dpp", "rate": "tarif",
+    "dpp_factor": "faktor_dpp", "ppn_collected": "ppn_dipungut",
 }
+TAX_REGISTERS = ("pph23", "ppn")
 
 
 def columns_for(report: str, by: str) -> list[str]:
@@ -103,6 +112,30 @@ def run(rpc, report: str, args, fmt: str = "table", lang: str = "en") -> str:
         return (f"{table}\n\n{label}: {result['partners']} partners, total "
                 f"{result['total']:,}, top 10% share {result['top10_share']:.1%}, "
                 f"Gini {result['gini']:.3f}")
+    if report in TAX_REGISTERS:
+        return tax_register(result, report, fmt, lang)
     if fmt == "json":
         return json.dumps(result, indent=2, ensure_ascii=False)
     return format_rows(result, columns_for(report, by), fmt, lang)
+
+
+def tax_register(result: dict, report: str, fmt: str, lang: str) -> str:
+    """A monthly tax register: its rows, then what a treasurer checks against the bank: the
+    totals, each deposit with its NTPN, and the difference (deposited − due)."""
+    if fmt == "json":
+        return json.dumps(result, indent=2, ensure_ascii=False)
+    table = format_rows(result["rows"], columns_for(report, "partner"), fmt, lang)
+    if fmt == "csv":
+        return table
+    due = result["totals"]["pph23" if report == "pph23" else "ppn_collected"]
+    what = "PPh 23 withheld" if report == "pph23" else "PPN collected"
+    lines = [table, "", f"{result['period']}: {result['totals']['payments']} payments, "
+             f"DPP {result['totals']['dpp']:,}, {what} {due:,}"]
+    lines += [f"deposit NTPN {d['ntpn']} on {d['paid_on']}: {d['amount']:,}"
+              for d in result["deposits"]] or ["no deposit recorded"]
+    lines.append(f"deposited {result['deposited']:,}, difference {result['difference']:,}")
+    if report == "ppn" and result["not_collected"]:
+        lines.append(f"not collected (at or below the threshold, remitted by the partner): "
+                     f"{len(result['not_collected'])} payments, PPN "
+                     f"{sum(r['ppn'] for r in result['not_collected']):,}")
+    return "\n".join(lines)

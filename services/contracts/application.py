@@ -5,7 +5,8 @@ import datetime as dt
 import uuid
 
 from services.contracts.domain import (DEFAULT_TAX_RULES, Budget, Contract, Order,
-                                       PartnerStanding, PriceStandard, Sp2dClaim, TaxRules,
+                                       PartnerStanding, PriceStandard, Sp2dClaim, TaxDeposit,
+                                       TaxRules,
                                        TierCeilings, check_agreed_prices, check_contract_ceiling,
                                        ppn_of)
 from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
@@ -91,8 +92,100 @@ class ContractsApplication(ServiceApplication):
         return {"contract_id": signed.id, "tier": tier}, [signed, standing, budget]
 
     @command
+    def amend_contract(self, contract_id, amendment: dict, reason: str):
+        """An addendum (issue 13, item 7): a higher ceiling is new money (the partner's tier
+        ceiling and the budget's room, as at signing); a lower one releases the difference."""
+        contract = self.load(contract_id, Contract, "contract")
+        today = self.today()
+        ceiling = amendment.get("ceiling", contract.ceiling)
+        ends_on = amendment.get("ends_on", contract.ends_on)
+        contract.check_amendment(amendment.get("ceiling"), amendment.get("ends_on"), today)
+        agreed = contract.agreed_prices
+        if "agreed_prices" in amendment:  # the addendum states the agreed prices in full
+            agreed = check_agreed_prices(amendment["agreed_prices"],
+                                         self.price_standard(contract.fiscal_year),
+                                         contract.starts_on, contract.media_type,
+                                         contract.tier)
+        if (ceiling, ends_on, agreed) == (contract.ceiling, contract.ends_on,
+                                          contract.agreed_prices):
+            raise RuleViolated("the addendum changes nothing: give a new ceiling, ends_on or "
+                               "agreed_prices", code="empty_amendment")
+        changed = [contract]
+        delta = ceiling - contract.ceiling
+        year = contract.fiscal_year
+        if delta:
+            standing = self.standing(contract.partner_id)
+            budget = self.budget(year, contract.activity_code)
+            if delta > 0:
+                tier = standing.check_may_contract(year)
+                standing.check_documents_valid(today)
+                ceilings = self.load(TierCeilings.create_id(year), TierCeilings,
+                                     "tier ceilings")
+                check_contract_ceiling(delta, tier, ceilings.ceiling(tier),
+                                       standing.contracted.get(str(year), 0))
+                budget.commit(contract.id, delta)
+                standing.note_contracted(year, contract.id, delta)
+            else:
+                budget.release(contract.id, -delta, reason)
+                standing.note_released(year, contract.id, -delta)
+            changed += [standing, budget]
+        contract.amend(addendum=len(contract.addenda) + 1, amended_on=today, reason=reason,
+                       ceiling=ceiling, ends_on=ends_on, agreed_prices=agreed,
+                       old_ceiling=contract.ceiling, old_ends_on=contract.ends_on,
+                       old_agreed_prices=contract.agreed_prices)
+        return {"contract_id": contract.id, "addendum": len(contract.addenda),
+                "ceiling": contract.ceiling, "committed": max(delta, 0),
+                "released": max(-delta, 0)}, changed
+
+    @command
+    def terminate_contract(self, contract_id, reason: str):
+        """Termination (issue 13, item 7): no new orders; the orders still without a proof are
+        cancelled with it (their publication has not been delivered and no longer may be);
+        orders with a proof stay, to be reviewed and paid. What the contract committed beyond
+        what its paid and remaining orders hold goes back to the budget."""
+        contract = self.load(contract_id, Contract, "contract")
+        contract.check_not_terminated("terminate it")
+        why = f"contract {contract.number} terminated: {reason}"
+        changed, cancelled = [contract], []
+        for order_id in self.open_order_ids():
+            order = self.order(order_id)
+            if order.contract_id != contract.id or order.status != "placed":
+                continue
+            order.cancel(why)
+            contract.release(order.id, order.reserved, why)
+            cancelled.append(str(order.id))
+            changed.append(order)
+        released = contract.remaining
+        contract.terminate(terminated_on=self.today(), reason=reason,
+                           cancelled_orders=sorted(cancelled), released=released,
+                           ceiling=contract.reserved)
+        if released:
+            changed += self._release_to_budget(contract, released, why)
+        return {"contract_id": contract.id, "cancelled_orders": sorted(cancelled),
+                "released": released, "ceiling": contract.ceiling}, changed
+
+    def _release_to_budget(self, contract: Contract, amount: int, reason: str,
+                           budget: Budget | None = None) -> list:
+        """`budget`: the one the command already changes (one instance, saved once)."""
+        budget = budget or self.budget(contract.fiscal_year, contract.activity_code)
+        budget.release(contract.id, amount, reason)
+        standing = self.standing(contract.partner_id)
+        standing.note_released(contract.fiscal_year, contract.id, amount)
+        return [budget, standing]
+
+    def _release_unused_after_termination(self, contract: Contract, reason: str,
+                                          budget: Budget | None = None) -> list:
+        """A terminated contract keeps committed only what its orders hold."""
+        if contract.terminated is None or contract.remaining <= 0:
+            return []
+        amount = contract.remaining
+        contract.release_ceiling(amount, reason)
+        return self._release_to_budget(contract, amount, reason, budget)
+
+    @command
     def place_order(self, contract_id, order: dict):
         contract = self.load(contract_id, Contract, "contract")
+        contract.check_not_terminated("place an order")
         today = self.today()
         contract.check_runs_on(today, "order date")
         contract.check_runs_on(order["publish_by"], "publish_by")
@@ -109,14 +202,14 @@ class ContractsApplication(ServiceApplication):
         gross = unit_price * order["quantity"]
         # The order reserves what the treasury will pay out for it: DPP + PPN
         rules = self.tax_rules_in_force(today)
-        ppn = ppn_of(gross, standing.pkp, rules)
+        ppn = ppn_of(gross, standing.pkp_on(today), rules)
         placed = Order.place(contract_id=contract.id, partner_id=contract.partner_id,
                        fiscal_year=contract.fiscal_year, activity_code=contract.activity_code,
                        media_type=standing.media_type, tier=tier, placed_on=today, **order)
         placed.apply_price(standard_version=standard["version"], unit=standard["unit"],
                            standard_unit_price=standard["unit_price"], agreed_unit_price=agreed,
                            unit_price=unit_price, quantity=order["quantity"], gross=gross,
-                           pkp=standing.pkp, ppn=ppn, total=gross + ppn,
+                           pkp=standing.pkp_on(today), ppn=ppn, total=gross + ppn,
                            tax_rules_version=rules["version"])
         # within the contract's commitment: the budget was committed when it was signed
         contract.reserve(placed.id, gross + ppn)
@@ -146,15 +239,47 @@ class ContractsApplication(ServiceApplication):
                            "one SP2D pays one order", code="sp2d_already_recorded",
                            details={"order_id": str(paid)})
         standing = self.standing(order.partner_id)
-        reserved = order.total
-        amounts = order.pay(payment["sp2d_number"], payment["paid_on"], standing.pkp,
+        reserved = order.reserved  # after a reversal: what the reversed payment settled
+        # PPN follows the PKP status in force on the payment date, not the order date: an
+        # order placed while non-PKP and paid after the partner became PKP is taxed as PKP,
+        # and the contract's reservation settles at the realised DPP + PPN (issue 13, item 7).
+        amounts = order.pay(payment["sp2d_number"], payment["paid_on"],
+                            standing.pkp_on(payment["paid_on"]),
                             self.tax_rules_in_force(payment["paid_on"]))
         contract = self.load(order.contract_id, Contract, "contract")
         contract.settle(order.id, reserved, amounts["realised"])
         budget = self.budget(order.fiscal_year, order.activity_code)
         budget.pay(order.id, amounts["realised"])
         claim = Sp2dClaim(sp2d_number=payment["sp2d_number"], order_id=order.id)
-        return {"order_id": order.id, **amounts}, [order, contract, budget, claim]
+        released = self._release_unused_after_termination(
+            contract, f"order {order.id} paid for less than it reserved", budget)
+        return {"order_id": order.id, **amounts}, unique([order, contract, budget, claim,
+                                                          *released])
+
+    @command
+    def reverse_payment(self, order_id, sp2d_number: str, reason: str):
+        """An SP2D returned or cancelled (issue 13, item 7): the budget's realised goes back
+        down, the order waits for a payment again; the SP2D number stays claimed."""
+        order = self.order(order_id)
+        reversed_payment = order.reverse_payment(sp2d_number, reason, self.today())
+        budget = self.budget(order.fiscal_year, order.activity_code)
+        budget.reverse(order.id, sp2d_number, reversed_payment["realised"])
+        return {"order_id": order.id, "status": order.status, "sp2d_number": sp2d_number,
+                "reversed": reversed_payment["realised"]}, [order, budget]
+
+    @command
+    def record_tax_deposit(self, kind: str, period: str, ntpn: str, amount: int,
+                           paid_on: dt.date):
+        if TaxDeposit.create_id(ntpn) in self.repository:
+            held = self.repository.get(TaxDeposit.create_id(ntpn))
+            raise Conflict(f"NTPN {ntpn.upper()} is already recorded (the {held.kind} deposit "
+                           f"for {held.period}); one NTPN is one deposit",
+                           code="ntpn_already_recorded",
+                           details={"kind": held.kind, "period": held.period})
+        deposit = TaxDeposit.record(kind=kind, period=period, ntpn=ntpn, amount=amount,
+                                    paid_on=paid_on, today=self.today())
+        return {"deposit_id": deposit.id, "kind": kind, "period": period,
+                "ntpn": deposit.ntpn, "amount": amount, "paid_on": paid_on}, [deposit]
 
     @command
     def cancel_order(self, order_id, reason: str):
@@ -185,8 +310,9 @@ class ContractsApplication(ServiceApplication):
     def _release(self, order: Order, reason: str) -> list:
         # back to the contract; the budget keeps the contract's whole ceiling committed
         contract = self.load(order.contract_id, Contract, "contract")
-        contract.release(order.id, order.total, reason)
-        return [order, contract]
+        # (a terminated contract's, on to the budget)
+        contract.release(order.id, order.reserved, reason)
+        return [order, contract, *self._release_unused_after_termination(contract, reason)]
 
     def open_order_ids(self):
         return self.originator_ids(Order.OrderPlaced)
@@ -199,6 +325,13 @@ class ContractsApplication(ServiceApplication):
         kind, payload = envelope["type"], envelope["payload"]
         if kind in DOCUMENT_EVENTS:
             self._apply_document_event(envelope, tracked)
+            return
+        if kind == "PkpStatusRecorded":  # issue 13, item 7: PPN follows the status by date
+            with acting_as(actor_for_envelope(self.name, envelope)):
+                standing = self.repository.get(uuid.UUID(envelope["originator_id"]))
+                standing.note_pkp_status(payload["pkp"],
+                                         dt.date.fromisoformat(payload["effective_from"]))
+            self.save_tracked(envelope, standing, tracked=tracked)
             return
         if kind not in ("PartnerRegistered", *PARTNER_LIFECYCLE_EVENTS):
             self.save_tracked(envelope, tracked=tracked)
@@ -305,6 +438,8 @@ class ContractsApplication(ServiceApplication):
             "reserved": contract.reserved, "remaining": contract.remaining,
             "starts_on": contract.starts_on, "ends_on": contract.ends_on,
             "agreed_prices": contract.agreed_prices, "signed_at": contract.created_on,
+            "addenda": contract.addenda, "terminated": contract.terminated,
+            "status": "terminated" if contract.terminated else "signed",
         })
 
     def get_order(self, order_id) -> dict:
@@ -316,7 +451,7 @@ class ContractsApplication(ServiceApplication):
             "tier": order.tier, "product": order.product, "quantity": order.quantity,
             "title": order.title, "publish_by": order.publish_by, "placed_on": order.placed_on,
             "proof_due": order.proof_due, "status": order.status, "price": order.price,
-            "proof": order.proof, "payment": order.payment,
+            "proof": order.proof, "payment": order.payment, "reversals": order.reversals,
         })
 
     def budget_status(self, fiscal_year: int) -> list[dict]:
@@ -326,6 +461,16 @@ class ContractsApplication(ServiceApplication):
             if budget.fiscal_year == fiscal_year:
                 rows.append(budget_row(budget))
         return sorted(rows, key=lambda r: r["activity_code"])
+
+
+def unique(aggregates: list) -> list:
+    """Each aggregate once, in first-seen order."""
+    seen, kept = set(), []
+    for aggregate in aggregates:
+        if aggregate.id not in seen:
+            seen.add(aggregate.id)
+            kept.append(aggregate)
+    return kept
 
 
 def budget_row(budget: Budget) -> dict:

@@ -249,6 +249,17 @@ class Budget(Aggregate):
     def pay(self, order_id: uuid.UUID, realised: int):
         self.paid += realised
 
+    @event("BudgetReleased")
+    def release(self, contract_id: uuid.UUID, amount: int, reason: str):
+        """What a contract committed and will not use (a lowered ceiling, a termination)
+        goes back to the budget (issue 13, item 7)."""
+        self.committed -= amount
+
+    @event("BudgetPaymentReversed")
+    def reverse(self, order_id: uuid.UUID, sp2d_number: str, realised: int):
+        """An SP2D returned or cancelled: what it realised is no longer spent."""
+        self.paid -= realised
+
 
 class TierCeilings(Aggregate):
     @staticmethod
@@ -295,6 +306,27 @@ class PartnerStanding(Aggregate):
         self.status = status
         if fiscal_year is not None:
             self.active_years = sorted({*self.active_years, fiscal_year})
+
+    # PKP status by effective date (issue 13, item 7), from partners' PkpStatusRecorded. The
+    # status noted at registration (`pkp`) holds before the first change. A snapshot taken
+    # before this existed has no `pkp_changes`: read it through `_pkp_changes()`.
+
+    def _pkp_changes(self) -> list:
+        return self.__dict__.setdefault("pkp_changes", [])
+
+    @event("PkpStatusNoted")
+    def note_pkp_status(self, pkp: bool, effective_from: dt.date):
+        self._pkp_changes().append({"pkp": pkp, "effective_from": effective_from})
+
+    def pkp_on(self, on: dt.date) -> bool:
+        """The PKP status in force on `on`: the latest change effective on or before it (of
+        two on one date, the one noted last), else the status at registration."""
+        status = self.pkp
+        for _, change in sorted(enumerate(self._pkp_changes()),
+                                key=lambda e: (e[1]["effective_from"], e[0])):
+            if change["effective_from"] <= on:
+                status = change["pkp"]
+        return status
 
     @event("TierNoted")
     def note_tier(self, fiscal_year: int, tier: str | None):
@@ -369,6 +401,13 @@ class PartnerStanding(Aggregate):
         year = str(fiscal_year)
         self.contracted[year] = self.contracted.get(year, 0) + ceiling
 
+    @event("ContractedReleased")
+    def note_released(self, fiscal_year: int, contract_id: uuid.UUID, amount: int):
+        """A lowered or terminated contract's unused ceiling leaves the partner's yearly
+        total, so the tier ceiling counts what the partner is really contracted for."""
+        year = str(fiscal_year)
+        self.contracted[year] = self.contracted.get(year, 0) - amount
+
 
 class Contract(Aggregate):
     """A perjanjian kerjasama / SPK; its id derives from its number, which is unique."""
@@ -392,10 +431,71 @@ class Contract(Aggregate):
         self.ends_on = ends_on
         self.agreed_prices = agreed_prices
         self.reserved = 0
+        self.addenda: list[dict] = []
+        self.terminated: dict | None = None
 
     @property
     def remaining(self) -> int:
         return self.ceiling - self.reserved
+
+    def check_not_terminated(self, what: str) -> None:
+        if self.terminated is not None:
+            raise RuleViolated(
+                f"cannot {what}: contract {self.number} was terminated on "
+                f"{self.terminated['terminated_on']} ({self.terminated['reason']})",
+                code="contract_terminated",
+                details={"terminated_on": self.terminated["terminated_on"].isoformat()})
+
+    def check_amendment(self, ceiling: int | None, ends_on: dt.date | None,
+                        today: dt.date) -> None:
+        """An addendum changes the ceiling never below what the orders hold (paid and open),
+        and the end date never before the start nor before today (ending a contract now is a
+        termination, which releases what is unused)."""
+        self.check_not_terminated("amend it")
+        if ceiling is not None and ceiling < self.reserved:
+            raise RuleViolated(
+                f"ceiling {rupiah(ceiling)} is below what the orders of contract {self.number} "
+                f"have drawn ({rupiah(self.reserved)}); an addendum may lower it to that at "
+                "most", code="ceiling_below_drawn",
+                details={"ceiling": ceiling, "drawn": self.reserved})
+        if ends_on is not None and ends_on < max(self.starts_on, today):
+            raise RuleViolated(
+                f"ends_on {ends_on} is before the contract's start {self.starts_on} or before "
+                f"today ({today} in the regency); to end a contract now, terminate it",
+                code="ends_before_start",
+                details={"ends_on": ends_on.isoformat(),
+                         "starts_on": self.starts_on.isoformat(), "today": today.isoformat()})
+
+    @event("ContractAmended")
+    def amend(self, addendum: int, amended_on: dt.date, reason: str, ceiling: int,
+              ends_on: dt.date, agreed_prices: list[dict], old_ceiling: int,
+              old_ends_on: dt.date, old_agreed_prices: list[dict]):
+        """An addendum (adendum): the contract's terms after it, and what they were."""
+        self.addenda.append({
+            "addendum": addendum, "amended_on": amended_on, "reason": reason,
+            "ceiling": {"from": old_ceiling, "to": ceiling},
+            "ends_on": {"from": old_ends_on, "to": ends_on},
+            "agreed_prices": {"from": old_agreed_prices, "to": agreed_prices}})
+        self.ceiling = ceiling
+        self.ends_on = ends_on
+        self.agreed_prices = agreed_prices
+
+    @event("ContractTerminated")
+    def terminate(self, terminated_on: dt.date, reason: str, cancelled_orders: list[str],
+                  released: int, ceiling: int):
+        """Ended early (pemutusan): the ceiling becomes what its orders still hold; the rest
+        was released to the budget."""
+        self.terminated = {"terminated_on": terminated_on, "reason": reason,
+                           "cancelled_orders": cancelled_orders, "released": released}
+        self.ceiling = ceiling
+
+    @event("ContractCeilingReleased")
+    def release_ceiling(self, amount: int, reason: str):
+        """After termination, what an order gives back (expired, cancelled, or paid for less
+        than it reserved) leaves the contract too, for the budget."""
+        self.ceiling -= amount
+        self.terminated = {**self.terminated,
+                           "released": self.terminated["released"] + amount}
 
     def agreed_price(self, product: str) -> int | None:
         return next((p["unit_price"] for p in self.agreed_prices if p["product"] == product),
@@ -432,7 +532,8 @@ class Contract(Aggregate):
         if realised - reserved > self.remaining:
             raise RuleViolated(
                 f"the payment realises {rupiah(realised)} (the order reserved "
-                f"{rupiah(reserved)}: the tax rules changed) and contract {self.number} has "
+                f"{rupiah(reserved)}: the tax rules or the partner's PKP status changed) and "
+                f"contract {self.number} has "
                 f"{rupiah(self.remaining)} left; an addendum must raise the ceiling first",
                 code="contract_ceiling_exceeded",
                 details={"amount": realised - reserved, "remaining": self.remaining,
@@ -499,6 +600,7 @@ class Order(Aggregate):
         self.price: dict | None = None
         self.proof: dict | None = None
         self.payment: dict | None = None
+        self.reversals: list[dict] = []
 
     @property
     def gross(self) -> int:
@@ -509,6 +611,12 @@ class Order(Aggregate):
     def total(self) -> int:
         """What the order reserves within its contract: DPP + PPN (as of the order date)."""
         return self.price["total"]
+
+    @property
+    def reserved(self) -> int:
+        """What the order holds in its contract now: its total, or after a reversed payment
+        what that payment realised (the contract settled to it)."""
+        return self.reversals[-1]["realised"] if self.reversals else self.total
 
     @event("PriceApplied")
     def apply_price(self, standard_version: int, unit: str, standard_unit_price: int,
@@ -595,6 +703,10 @@ class Order(Aggregate):
         self.status = "cancelled"
 
     def pay(self, sp2d_number: str, paid_on: dt.date, pkp: bool, rules: dict) -> dict:
+        """Pay under the tax rules and the partner's PKP status in force on `paid_on` (the
+        caller gives both for that date). An order placed while the partner was not PKP and
+        paid after it became PKP is taxed as PKP on the payment date (and the other way
+        round); what it reserved is settled to what it realises (Contract.settle)."""
         if self.status == "paid":
             raise Conflict(f"the order was already paid with SP2D {self.payment['sp2d_number']}",
                            code="already_paid", details=self.payment)
@@ -618,6 +730,29 @@ class Order(Aggregate):
         self.status = "paid"
 
 
+    def reverse_payment(self, sp2d_number: str, reason: str, today: dt.date) -> dict:
+        if self.status != "paid":
+            raise RuleViolated(f"there is no payment to reverse: the order is {self.status}",
+                               code="order_not_paid", details={"status": self.status})
+        if self.payment["sp2d_number"] != sp2d_number:
+            raise RuleViolated(
+                f"SP2D {sp2d_number} did not pay this order; its payment is SP2D "
+                f"{self.payment['sp2d_number']}", code="sp2d_not_this_payment",
+                details={"sp2d_number": self.payment["sp2d_number"]})
+        reversed_payment = dict(self.payment)
+        self._payment_reversed(sp2d_number, today, reason, reversed_payment["realised"])
+        return reversed_payment
+
+    @event("PaymentReversed")
+    def _payment_reversed(self, sp2d_number: str, reversed_on: dt.date, reason: str,
+                          realised: int):
+        """The SP2D came back (returned by the bank, cancelled by the BUD): the order waits
+        for a payment again, under a new SP2D; the reversed one is kept with why."""
+        self.reversals.append({**self.payment, "reversed_on": reversed_on, "reason": reason})
+        self.payment = None
+        self.status = "proof_accepted"
+
+
 class Sp2dClaim(Aggregate):
     """One SP2D number pays one order; its id derives from the number."""
 
@@ -629,3 +764,40 @@ class Sp2dClaim(Aggregate):
     def __init__(self, sp2d_number: str, order_id: uuid.UUID):
         self.sp2d_number = sp2d_number
         self.order_id = order_id
+
+
+TAX_KINDS = ("pph23", "ppn")
+
+
+class TaxDeposit(Aggregate):
+    """The deposit of a month's withheld PPh 23 or collected PPN to the state treasury, known
+    by its NTPN (Nomor Transaksi Penerimaan Negara): one deposit per NTPN, its id derives from
+    the number. The amount need not equal what the month withheld or collected: the deposit has
+    happened at the bank whatever SEKLIK thinks, so it is recorded as it was and the monthly
+    register shows the difference for the treasurer to settle (a refusal would leave money that
+    reached the treasury out of the books)."""
+
+    @staticmethod
+    def create_id(ntpn: str) -> uuid.UUID:
+        return key("ntpn", ntpn.upper())
+
+    @classmethod
+    def record(cls, *, kind: str, period: str, ntpn: str, amount: int, paid_on: dt.date,
+               today: dt.date) -> "TaxDeposit":
+        year, month = (int(part) for part in period.split("-"))
+        if paid_on < dt.date(year, month, 1):
+            raise RuleViolated(f"the deposit for {period} is paid on {paid_on}, before the "
+                               f"month began; a month's tax is deposited after it is withheld",
+                               code="deposit_before_period",
+                               details={"period": period, "paid_on": paid_on.isoformat()})
+        if paid_on > today:
+            raise RuleViolated(f"paid_on {paid_on} is after today ({today}); record a deposit "
+                               "once the bank has issued its NTPN", code="paid_in_future",
+                               details={"paid_on": paid_on.isoformat(),
+                                        "today": today.isoformat()})
+        return cls(kind=kind, period=period, ntpn=ntpn.upper(), amount=amount, paid_on=paid_on)
+
+    @event("TaxDepositRecorded")
+    def __init__(self, kind: str, period: str, ntpn: str, amount: int, paid_on: dt.date):
+        self.kind, self.period, self.ntpn = kind, period, ntpn
+        self.amount, self.paid_on = amount, paid_on

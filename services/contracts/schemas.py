@@ -1,6 +1,6 @@
 """What crosses the wire into contracts. Money fields are whole rupiah (`Rupiah`, at most
 Rp10^15); every field is bounded (`shared.schemas`)."""
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validates_schema
 
 from services.contracts.domain import PRODUCTS, PROOF_KINDS, UNITS
 from shared.published import MEDIA_TYPES
@@ -148,6 +148,50 @@ class PaymentSchema(Strict):
 class RecordPaymentSchema(Strict):
     order_id = Id(required=True)
     payment = fields.Nested(PaymentSchema, required=True)
+
+
+class TaxDepositSchema(Strict):
+    kind = one_of("kind", ("pph23", "ppn"), required=True)
+    period = Text(7, min_length=7, pattern=r"20[0-9]{2}-(0[1-9]|1[0-2])", required=True,
+                  error="period must be the tax month as YYYY-MM, e.g. 2026-04")
+    ntpn = Text(16, min_length=16, pattern=r"[0-9A-Za-z]{16}", required=True,
+                error="ntpn must be the 16 letters and digits of the NTPN on the deposit slip")
+    amount = money(required=True)
+    paid_on = Date(required=True)
+
+
+def sp2d_number(**kwargs):
+    return Text(60, pattern=r"[0-9A-Za-z][0-9A-Za-z./\-]{0,59}",
+                error="sp2d_number must be the SP2D number", **kwargs)
+
+
+class AmendmentSchema(Strict):
+    """An addendum: at least one of a new ceiling, end date or the agreed prices in full."""
+    ceiling = money()
+    ends_on = Date()
+    agreed_prices = Items(fields.Nested(AgreedPriceSchema), len(PRODUCTS))
+
+    @validates_schema
+    def something_changes(self, data, **kwargs):
+        if not data:
+            raise ValidationError("an addendum gives a new ceiling, ends_on or agreed_prices")
+
+
+class AmendContractSchema(Strict):
+    contract_id = Id(required=True)
+    amendment = fields.Nested(AmendmentSchema, required=True)
+    reason = free_text(1000)
+
+
+class TerminateContractSchema(Strict):
+    contract_id = Id(required=True)
+    reason = free_text(1000)
+
+
+class ReversePaymentSchema(Strict):
+    order_id = Id(required=True)
+    sp2d_number = sp2d_number(required=True)
+    reason = free_text(1000)
 
 
 class CancelOrderSchema(Strict):

@@ -92,6 +92,33 @@ class ContractsService(EventSourcedService):
 
     @rpc
     @allow("finance")
+    def amend_contract(self, contract_id, amendment, reason, command_id=None):
+        """An addendum with a reason: amendment {ceiling?, ends_on?, agreed_prices?} (at least
+        one; agreed_prices replaces the list in full, each at or below the standard in force
+        at the contract's start). A higher ceiling commits the difference against the budget
+        (RuleViolated `budget_exceeded`) within the partner's tier ceiling
+        (`tier_ceiling_exceeded`), as signing does; a lower one is never below what the
+        contract's orders hold (`ceiling_below_drawn` {ceiling, drawn}) and releases the
+        difference to the budget. ends_on is not before the start nor today
+        (`ends_before_start`). Orders already placed keep their prices. RuleViolated
+        `contract_terminated`, `empty_amendment`. Returns {contract_id, addendum (its number),
+        ceiling, committed, released}."""
+        return self.run(self.app.amend_contract, s.AmendContractSchema, command_id,
+                        contract_id=contract_id, amendment=amendment, reason=reason)
+
+    @rpc
+    @allow("finance")
+    def terminate_contract(self, contract_id, reason, command_id=None):
+        """Terminate a contract early, with a reason: no new orders or addenda
+        (`contract_terminated`); its orders without a proof are cancelled with it; orders with
+        a proof stay, to be reviewed and paid. What the contract committed beyond what its
+        paid and remaining orders hold is released to the budget, and so is later what those
+        orders give back. Returns {contract_id, cancelled_orders, released, ceiling}."""
+        return self.run(self.app.terminate_contract, s.TerminateContractSchema, command_id,
+                        contract_id=contract_id, reason=reason)
+
+    @rpc
+    @allow("finance")
     def place_order(self, contract_id, order, command_id=None):
         """Place a media order {product, quantity, title, publish_by}: priced from the
         standard in force today for the partner's media type and tier (or the contract's agreed
@@ -127,13 +154,42 @@ class ContractsService(EventSourcedService):
     @allow("finance")
     def record_payment(self, order_id, payment, command_id=None):
         """Record the payment {sp2d_number, paid_on} of an order with an accepted proof.
-        Taxes follow the tax rules in force on paid_on. Returns, in whole rupiah, {dpp, ppn,
+        Taxes follow the tax rules and the partner's PKP status in force on paid_on (an order
+        placed while the partner was not PKP and paid after it became PKP is taxed as PKP).
+        Returns, in whole rupiah, {dpp, ppn,
         ppn_collected (PPN the treasurer collects: all of it above the collection threshold,
         none at or below), pph23 (withheld), paid_to_partner (DPP + PPN − collected − PPh 23),
         realised (DPP + PPN: what the budget spends), tax_rules_version}. One payment per order
         and per SP2D."""
         return self.run(self.app.record_payment, s.RecordPaymentSchema, command_id,
                         order_id=order_id, payment=payment)
+
+    @rpc
+    @allow("finance")
+    def record_tax_deposit(self, kind, period, ntpn, amount, paid_on, command_id=None):
+        """Record the deposit to the state treasury of a month's withheld PPh 23 (`kind`
+        "pph23") or collected PPN ("ppn"): period "YYYY-MM" (the tax month, by the payments'
+        paid_on), ntpn (the 16 letters and digits of the NTPN, kept upper case), amount (whole
+        rupiah), paid_on (not before the month, not after today). One deposit per NTPN:
+        Conflict `ntpn_already_recorded` {kind, period}. An amount that differs from what the
+        month withheld or collected is recorded as paid; the registers (reporting
+        `pph23_register`, `ppn_register`) show the difference. RuleViolated
+        `deposit_before_period`, `paid_in_future`. Returns {deposit_id, kind, period, ntpn,
+        amount, paid_on}."""
+        return self.run(self.app.record_tax_deposit, s.TaxDepositSchema, command_id,
+                        kind=kind, period=period, ntpn=ntpn, amount=amount, paid_on=paid_on)
+
+    @rpc
+    @allow("finance")
+    def reverse_payment(self, order_id, sp2d_number, reason, command_id=None):
+        """Reverse the payment of an order whose SP2D was returned or cancelled (by the bank
+        or the BUD), with a reason: the budget's paid (realised) goes back down by what the
+        payment realised and the order returns to proof_accepted, to be paid again with
+        `record_payment` under a NEW SP2D; the reversed SP2D number stays used (Conflict
+        `sp2d_already_recorded`). RuleViolated `order_not_paid`, `sp2d_not_this_payment`
+        {sp2d_number (the order's)}. Returns {order_id, status, sp2d_number, reversed}."""
+        return self.run(self.app.reverse_payment, s.ReversePaymentSchema, command_id,
+                        order_id=order_id, sp2d_number=sp2d_number, reason=reason)
 
     @rpc
     @allow("finance")
@@ -168,7 +224,10 @@ class ContractsService(EventSourcedService):
     @rpc
     @allow(*STAFF, "media", *READERS)
     def get_contract(self, contract_id):
-        """The whole contract: ceiling, reserved, remaining, period, agreed prices."""
+        """The whole contract: ceiling, reserved, remaining, period, agreed prices, status
+        (signed/terminated), addenda [{addendum, amended_on, reason, ceiling, ends_on,
+        agreed_prices: each {from, to}}] and terminated {terminated_on, reason,
+        cancelled_orders, released} or null."""
         contract = self.app.get_contract(**load(s.ContractIdSchema,
                                                 {"contract_id": contract_id}))
         self.auth.check_own(contract["partner_id"])
@@ -177,7 +236,8 @@ class ContractsService(EventSourcedService):
     @rpc
     @allow(*STAFF, "media", *READERS)
     def get_order(self, order_id):
-        """The whole order: price applied, proof and its deadline, payment."""
+        """The whole order: price applied, proof and its deadline, payment, and reversals
+        (each reversed payment with its reversed_on and reason)."""
         order = self.app.get_order(**load(s.OrderIdSchema, {"order_id": order_id}))
         self.auth.check_own(order["partner_id"])
         return order

@@ -87,6 +87,29 @@ class PartnersApplication(ServiceApplication):
         claim.release()
         return {"nik": nik, "journalists": len(partner.journalists)}, [partner, claim]
 
+    # Corrections (issue 13, item 7) ------------------------------------------------------
+
+    @command
+    def request_identity_change(self, partner_id, change: dict, reason: str):
+        partner = self.get(partner_id)
+        change_id = uuid.uuid4()
+        partner.request_identity_change(change_id, change, reason, self.today())
+        return {"change_id": change_id, "decision": "pending"}, [partner]
+
+    @command
+    def decide_identity_change(self, partner_id, change_id, approved: bool, note: str):
+        partner = self.get(partner_id)
+        decided = partner.decide_identity_change(uuid.UUID(str(change_id)), approved, note,
+                                                 self.today())
+        return {"change_id": change_id, "decision": decided["decision"]}, [partner]
+
+    @command
+    def record_pkp_status(self, partner_id, pkp: bool, effective_from: dt.date, reason: str):
+        partner = self.get(partner_id)
+        partner.record_pkp_status(pkp, effective_from, reason)
+        return {"pkp": pkp, "effective_from": effective_from,
+                "pkp_today": partner.pkp_on(self.today())}, [partner]
+
     # The yearly policy and the lifecycle -------------------------------------------------
 
     @command
@@ -256,9 +279,13 @@ def partner_summary(partner: Partner) -> dict:
 def partner_file(partner: Partner, today: dt.date) -> dict:
     return jsonable({
         **partner_summary(partner),
-        "npwp": partner.npwp, "nib": partner.nib, "pkp": partner.pkp,
+        "npwp": partner.npwp, "nib": partner.nib, "pkp": partner.pkp_on(today),
         "address": partner.address, "founded_on": partner.founded_on,
         "contact": partner.contact, "bank_account": partner.bank_account,
+        # The identity above is the one in force; how it came to be, oldest first. A new
+        # account number inside a change is personal data: masked by role like the others.
+        "identity_changes": partner._identity_changes(),
+        "pkp_registered": partner.pkp, "pkp_history": partner._pkp_history(),
         "status_reason": partner.status_reason,
         "documents": [{**d, "validity": document_validity(d, today)}
                       for d in sorted(partner.documents.values(), key=lambda d: d["kind"])],

@@ -10,6 +10,7 @@ of them through.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import uuid
@@ -31,6 +32,9 @@ EXPIRING_KINDS = ("tax_return", "tax_clearance", "domicile", "bpjs", "broadcast_
 PRESS_COUNCIL = ("none", "administrative", "factual")  # in rising order
 UKW_LEVELS = ("none", "muda", "madya", "utama")          # in rising order
 JOURNALIST_ROLES = ("chief_editor", "editor", "reporter")
+# What an identity change may touch (issue 13, item 7); NPWP, NIB and legal form are the
+# company itself: a new one is a new registration.
+IDENTITY_FIELDS = ("legal_name", "brand_name", "address", "contact", "bank_account")
 STATUSES = ("registered", "active", "suspended", "rejected", "deregistered")
 OBJECTION_PERIOD_DAYS = 7  # masa sanggah: calendar days after the rejection
 NPWP_NAMESPACE = uuid.UUID("0b3c3a43-8a53-4a5e-8a1f-7d54a8b3e2c1")
@@ -185,6 +189,98 @@ class Partner(Aggregate):
     def chief_editor(self) -> dict | None:
         return next((j for j in self.journalists.values() if j["role"] == "chief_editor"), None)
 
+    # Corrections (issue 13, item 7): identity changes and PKP status -----------------------
+    # Each is an event with its actor and reason, never an edit. A snapshot taken before these
+    # existed has neither list: read them through `_identity_changes()` and `_pkp_history()`.
+
+    def _identity_changes(self) -> list:
+        return self.__dict__.setdefault("identity_changes", [])
+
+    def _pkp_history(self) -> list:
+        return self.__dict__.setdefault("pkp_history", [])
+
+    def request_identity_change(self, change_id: uuid.UUID, change: dict, reason: str,
+                                today: dt.date) -> None:
+        """Record a change the company asks for: pending, nothing changes until a verifier
+        approves it (`decide_identity_change`)."""
+        self.check_not_deregistered("request an identity change")
+        if not change:
+            raise RuleViolated("the change names nothing to change; give at least one of "
+                               + ", ".join(IDENTITY_FIELDS), code="empty_change")
+        self._check_holder_after(change)
+        self._identity_change_requested(change_id, change, reason, today)
+
+    @event("IdentityChangeRequested")
+    def _identity_change_requested(self, change_id: uuid.UUID, change: dict, reason: str,
+                                   requested_on: dt.date):
+        self._identity_changes().append({
+            "change_id": change_id, "change": copy.deepcopy(change), "reason": reason,
+            "requested_on": requested_on, "decision": "pending", "note": None,
+            "decided_on": None})
+
+    def decide_identity_change(self, change_id: uuid.UUID, approved: bool, note: str,
+                               today: dt.date) -> dict:
+        """Approve (the change is in force from now on) or reject (the note says why) a
+        pending change. The account holder rule of registration holds on approval too: the
+        company's name may have changed since the request."""
+        pending = self.identity_change(change_id)
+        if pending["decision"] != "pending":
+            raise Conflict(f"identity change {change_id} was already {pending['decision']}; "
+                           "the company may request a new one", code="change_already_decided",
+                           details={"decision": pending["decision"]})
+        if approved:
+            self._check_holder_after(pending["change"])
+        self._identity_change_decided(change_id, approved, note, today,
+                                      pending["change"] if approved else None)
+        return self.identity_change(change_id)
+
+    @event("IdentityChangeDecided")
+    def _identity_change_decided(self, change_id: uuid.UUID, approved: bool, note: str,
+                                 decided_on: dt.date, applied: dict | None):
+        # `applied` carries the change itself, so a consumer learns the identity in force
+        # from this one event (a new account number in it travels sealed, as every other).
+        for entry in self._identity_changes():
+            if entry["change_id"] == change_id:
+                entry.update(decision="approved" if approved else "rejected", note=note,
+                             decided_on=decided_on)
+        for name, value in (applied or {}).items():
+            setattr(self, name, copy.deepcopy(value))
+
+    def identity_change(self, change_id: uuid.UUID) -> dict:
+        for entry in self._identity_changes():
+            if entry["change_id"] == change_id:
+                return entry
+        raise NotFound(f"partner {self.id} has no identity change {change_id}",
+                       code="no_such_change", details={"change_id": str(change_id)})
+
+    def _check_holder_after(self, change: dict) -> None:
+        # The account in force after the change must be in the name in force after it.
+        if "bank_account" in change or "legal_name" in change:
+            account = change.get("bank_account", self.bank_account)
+            check_account_holder_is_company(account["holder"],
+                                            change.get("legal_name", self.legal_name),
+                                            self.legal_form)
+
+    def record_pkp_status(self, pkp: bool, effective_from: dt.date, reason: str) -> None:
+        """PKP status from `effective_from` on (pengukuhan or its revocation by the tax
+        office). Payments from that date are taxed by it; the status at registration holds
+        before the first change."""
+        self.check_not_deregistered("record a PKP status")
+        if self.pkp_on(effective_from) == pkp:
+            raise RuleViolated(
+                f"the partner is already {'PKP' if pkp else 'not PKP'} on {effective_from}",
+                code="pkp_unchanged", details={"pkp": pkp,
+                                               "effective_from": effective_from.isoformat()})
+        self._pkp_status_recorded(pkp, effective_from, reason)
+
+    @event("PkpStatusRecorded")
+    def _pkp_status_recorded(self, pkp: bool, effective_from: dt.date, reason: str):
+        self._pkp_history().append({"pkp": pkp, "effective_from": effective_from,
+                                    "reason": reason})
+
+    def pkp_on(self, on: dt.date) -> bool:
+        return pkp_on(self.pkp, self._pkp_history(), on)
+
     # Lifecycle ---------------------------------------------------------------------------
 
     def check_may(self, action: str) -> None:
@@ -327,6 +423,16 @@ class NikClaim(Aggregate):
     @event("NikReleased")
     def release(self):
         self.partner_id = None
+
+
+def pkp_on(registered: bool, history: list, on: dt.date) -> bool:
+    """The PKP status in force on `on`: the latest change effective on or before it (of two on
+    one date, the one recorded last), else the status given at registration."""
+    status = registered
+    for entry in sorted(enumerate(history), key=lambda e: (e[1]["effective_from"], e[0])):
+        if entry[1]["effective_from"] <= on:
+            status = entry[1]["pkp"]
+    return status
 
 
 def check_founded_in_the_past(founded_on: dt.date, today: dt.date) -> None:

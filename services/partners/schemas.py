@@ -1,6 +1,6 @@
 """What crosses the wire into partners. Unknown fields are refused by name (`Strict`); every
 field is bounded, and NPWP, NIB, NIK and account numbers are ASCII digits (`shared.schemas`)."""
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validates_schema
 
 from services.partners.domain import (DOCUMENT_KINDS, JOURNALIST_ROLES, LEGAL_FORMS,
                                       MEDIA_TYPES, PRESS_COUNCIL, STATUSES, UKW_LEVELS)
@@ -151,3 +151,38 @@ class PartnerFilterSchema(Strict):
 
 class LapsingSchema(Strict):
     within_days = Count(0, 366, required=True)
+
+
+class IdentityChangeFieldsSchema(Strict):
+    """What a company may ask to change (issue 13, item 7): at least one field."""
+    legal_name = Text(200)
+    brand_name = Text(200)
+    address = Text(500)
+    contact = fields.Nested(ContactSchema)
+    bank_account = fields.Nested(BankAccountSchema)
+
+    @validates_schema
+    def names_something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("name at least one of legal_name, brand_name, address, "
+                                  "contact, bank_account")
+
+
+class IdentityChangeSchema(Strict):
+    partner_id = partner_id()
+    change = fields.Nested(IdentityChangeFieldsSchema, required=True)
+    reason = free_text(1000)
+
+
+class IdentityDecisionSchema(Strict):
+    partner_id = partner_id()
+    change_id = Id(required=True)
+    approved = Bool(required=True)
+    note = free_text(1000)
+
+
+class PkpStatusSchema(Strict):
+    partner_id = partner_id()
+    pkp = Bool(required=True)
+    effective_from = Date(required=True)
+    reason = free_text(1000)

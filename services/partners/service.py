@@ -79,6 +79,42 @@ class PartnersService(EventSourcedService):
         return self.run(self.app.remove_journalist, s.RemoveJournalistSchema, command_id,
                         own=True, partner_id=partner_id, nik=nik, reason=reason)
 
+    # Corrections (issue 13, item 7) ------------------------------------------------------
+
+    @rpc
+    @allow("admin", "media")
+    def request_identity_change(self, partner_id, change, reason, command_id=None):
+        """Ask to change the company's identity: `change` holds one or more of legal_name,
+        brand_name, address, contact {email, phone}, bank_account {bank, number, holder: the
+        company itself, under the name in force after the change}; each replaces the field
+        whole. Recorded as pending; nothing changes until a verifier decides. A media user
+        asks for its own company only. Returns {change_id, decision: pending}.
+        RuleViolated `bank_holder_not_company`, `partner_deregistered`."""
+        return self.run(self.app.request_identity_change, s.IdentityChangeSchema, command_id,
+                        own=True, partner_id=partner_id, change=change, reason=reason)
+
+    @rpc
+    @allow("verifier")
+    def decide_identity_change(self, partner_id, change_id, approved, note, command_id=None):
+        """Approve (the change is in force from now on: payments made from today go to the
+        new account) or reject a pending identity change, with a note. Returns {change_id,
+        decision: approved/rejected}. NotFound `no_such_change`; Conflict
+        `change_already_decided`; RuleViolated `bank_holder_not_company` (checked again)."""
+        return self.run(self.app.decide_identity_change, s.IdentityDecisionSchema, command_id,
+                        partner_id=partner_id, change_id=change_id, approved=approved,
+                        note=note)
+
+    @rpc
+    @allow("admin", "verifier")
+    def record_pkp_status(self, partner_id, pkp, effective_from, reason, command_id=None):
+        """Record the partner's PKP status from `effective_from` on (the tax office's
+        confirmation or revocation), with a reason. Contracts taxes each payment by the status
+        in force on its paid_on. Returns {pkp, effective_from, pkp_today}. RuleViolated
+        `pkp_unchanged` when the status on that date is already `pkp`."""
+        return self.run(self.app.record_pkp_status, s.PkpStatusSchema, command_id,
+                        partner_id=partner_id, pkp=pkp, effective_from=effective_from,
+                        reason=reason)
+
     # The yearly policy and the lifecycle -------------------------------------------------
 
     @rpc
@@ -156,7 +192,9 @@ class PartnersService(EventSourcedService):
     @allow(*STAFF, "media", *READERS)
     def get_partner(self, partner_id):
         """The whole file: identity, status, documents with their validity today, superseded
-        documents, press council, journalists, rejection and objection. A `media` caller may
+        documents, press council, journalists, rejection and objection; the identity and PKP
+        status in force today, with `identity_changes` (requested, approved or rejected, with
+        reason and note) and `pkp_history` (pkp, effective_from, reason). A `media` caller may
         read only its own file. NPWP, NIK, bank account and document numbers are masked (last
         four digits) for the roles that do not need them (assessor, system)."""
         args = load(s.PartnerIdSchema, {"partner_id": partner_id})

@@ -17,7 +17,7 @@ from collections import defaultdict
 from services.reporting.domain import (age_days, day_end, gini, regency_date, rupiah_per_reach,
                                       top_share)
 from shared.application import ServiceApplication
-from shared.personal import committed, masked, revealed
+from shared.personal import committed, is_sealed, mask, masked, revealed
 from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
 from shared.storage import advance_tracking, tracking_table_sql
 
@@ -53,9 +53,32 @@ TABLES = {
     "order_status": "seq BIGINT PRIMARY KEY, order_id TEXT, at TEXT, status TEXT",
     "proofs": "seq BIGINT PRIMARY KEY, order_id TEXT, at TEXT, published_on TEXT, reach BIGINT,"
               " review TEXT, reviewed_at TEXT",
-    "payments": "order_id TEXT PRIMARY KEY, at TEXT, sp2d_number TEXT, paid_on TEXT,"
+    # One row per SP2D: after a reversal an order is paid again under a new SP2D (issue 13,
+    # item 7). A store made before keys this table by order_id: rebuild it (drop the table).
+    "payments": "order_id TEXT, at TEXT, sp2d_number TEXT PRIMARY KEY, paid_on TEXT,"
                 " dpp BIGINT, ppn BIGINT, ppn_collected BIGINT, pph23 BIGINT,"
                 " paid_to_partner BIGINT, realised BIGINT, tax_rules_version INTEGER",
+    # Corrections (issue 13, item 7): an SP2D returned or cancelled, and each change of a
+    # contract's ceiling after signing (an addendum, a termination, a release after it).
+    "payment_reversals": "seq BIGINT PRIMARY KEY, order_id TEXT, at TEXT, sp2d_number TEXT,"
+                         " reversed_on TEXT, reason TEXT",
+    "contract_ceilings": "seq BIGINT PRIMARY KEY, contract_id TEXT, at TEXT, change BIGINT,"
+                         " reason TEXT",
+    # The monthly tax registers (issue 13, item 10). A partner's NPWP is kept as it arrived,
+    # sealed (its ciphertext and digest, never the clear number), opened only for a register
+    # the caller may read in clear; the rates a payment used; the deposits with their NTPN.
+    "partner_npwp": "partner_id TEXT PRIMARY KEY, npwp TEXT",
+    "payment_rates": "sp2d_number TEXT PRIMARY KEY, order_id TEXT, pkp INTEGER,"
+                     " ppn_rate TEXT, dpp_factor TEXT, pph23_rate TEXT",
+    "tax_deposits": "ntpn TEXT PRIMARY KEY, at TEXT, kind TEXT, period TEXT, amount BIGINT,"
+                    " paid_on TEXT",
+    # Corrections (issue 13, item 7): the names in force (from registration and each approved
+    # identity change) and the PKP status by effective date, so an as_of view shows the
+    # partner as it stood then.
+    "partner_names": "seq BIGINT PRIMARY KEY, partner_id TEXT, at TEXT, legal_name TEXT,"
+                     " brand_name TEXT",
+    "partner_pkp": "seq BIGINT PRIMARY KEY, partner_id TEXT, at TEXT, effective_from TEXT,"
+                   " pkp INTEGER",
     "audit_events": "source TEXT, notification_id BIGINT, originator_id TEXT,"
                     " originator_version INTEGER, type TEXT, at TEXT, actor TEXT, payload TEXT,"
                     " prev_hash TEXT, hash TEXT, PRIMARY KEY (source, notification_id)",
@@ -67,6 +90,7 @@ INDEXES = {
     "documents": "partner_id, kind", "proofs": "order_id", "order_status": "order_id",
     "partner_status": "partner_id", "audit_events": "originator_id",
     "score_history": "partner_id", "tier_history": "partner_id",
+    "payments": "order_id", "contract_ceilings": "contract_id",
 }
 AUDIT_EVENT_COLUMNS = ("source", "notification_id", "originator_id", "originator_version", "type",
                        "at", "actor", "payload", "prev_hash", "hash")
@@ -94,6 +118,8 @@ class ReportingApplication(ServiceApplication):
                          "DocumentSubmitted": self._document_submitted,
                          "DocumentReviewed": self._document_reviewed,
                          "PressCouncilStatusRecorded": self._press_council,
+                         "IdentityChangeDecided": self._identity_changed,
+                         "PkpStatusRecorded": self._pkp_status,
                          **{t: self._partner_status for t in PARTNER_LIFECYCLE_EVENTS}},
             "assessment": {"AssessmentOpened": self._assessment_opened,
                            "ScoreChanged": self._score_changed,
@@ -105,7 +131,12 @@ class ReportingApplication(ServiceApplication):
                           "ProofReviewed": self._proof_reviewed,
                           "OrderExpired": self._order_closed,
                           "OrderCancelled": self._order_closed,
-                          "PaymentRecorded": self._payment},
+                          "PaymentRecorded": self._payment,
+                          "PaymentReversed": self._payment_reversed,
+                          "ContractAmended": self._contract_amended,
+                          "ContractTerminated": self._contract_terminated,
+                          "ContractCeilingReleased": self._contract_released,
+                          "TaxDepositRecorded": self._tax_deposit},
         }
 
     # Applying envelopes ------------------------------------------------------------------
@@ -170,6 +201,11 @@ class ReportingApplication(ServiceApplication):
             *row[:payload], json.dumps(committed(json.loads(self._reveal(row[payload]))),
                                        sort_keys=True), *row[payload + 1:])
             for row in views["audit_events"])
+        # A sealed NPWP is sealed anew (a fresh nonce) each time its event is read: compared
+        # by what it commits to, its digest.
+        views["partner_npwp"] = sorted((partner_id, json.dumps(committed(
+            {"npwp": json.loads(npwp)}), sort_keys=True)) for partner_id, npwp in views[
+            "partner_npwp"])
         return views
 
     def _ins(self, cur, table: str, *values) -> None:
@@ -181,6 +217,28 @@ class ReportingApplication(ServiceApplication):
                   p["legal_form"], p["media_type"], int(p["pkp"]), env["timestamp"])
         self._ins(cur, "partner_status", env["notification_id"], env["originator_id"],
                   env["timestamp"], "registered", None)
+        self._ins(cur, "partner_names", env["notification_id"], env["originator_id"],
+                  env["timestamp"], p["legal_name"], p["brand_name"])
+        self._partner_npwp(cur, env["originator_id"], p.get("npwp"))
+
+    def _identity_changed(self, cur, env, p):
+        # Only the names show in the views; an address, contact or account changed is in the
+        # partner's file (partners), and the account number never reaches a view here.
+        applied = p.get("applied") or {}
+        if "legal_name" not in applied and "brand_name" not in applied:
+            return
+        legal, brand = cur_fetch(cur, f"SELECT legal_name, brand_name FROM "
+                                      f"{self.t['partners']} WHERE partner_id = ?",
+                                 (env["originator_id"],))
+        legal, brand = applied.get("legal_name", legal), applied.get("brand_name", brand)
+        cur.execute(f"UPDATE {self.t['partners']} SET legal_name = ?, brand_name = ?"
+                    " WHERE partner_id = ?", (legal, brand, env["originator_id"]))
+        self._ins(cur, "partner_names", env["notification_id"], env["originator_id"],
+                  env["timestamp"], legal, brand)
+
+    def _pkp_status(self, cur, env, p):
+        self._ins(cur, "partner_pkp", env["notification_id"], env["originator_id"],
+                  env["timestamp"], p["effective_from"], int(p["pkp"]))
 
     def _partner_status(self, cur, env, p):
         reason = p.get("reason") or p.get("note") or (
@@ -281,7 +339,46 @@ class ReportingApplication(ServiceApplication):
         self._ins(cur, "payments", env["originator_id"], env["timestamp"], p["sp2d_number"],
                   p["paid_on"], p["dpp"], p["ppn"], p["ppn_collected"], p["pph23"],
                   p["paid_to_partner"], p["realised"], p["tax_rules_version"])
+        self._payment_rates(cur, env, p)
         self._status(cur, env, "paid")
+
+    def _payment_reversed(self, cur, env, p):
+        self._ins(cur, "payment_reversals", env["notification_id"], env["originator_id"],
+                  env["timestamp"], p["sp2d_number"], p["reversed_on"], p["reason"])
+        self._status(cur, env, "proof_accepted")
+
+    def _contract_amended(self, cur, env, p):
+        if p["ceiling"] != p["old_ceiling"]:
+            self._ins(cur, "contract_ceilings", env["notification_id"], env["originator_id"],
+                      env["timestamp"], p["ceiling"] - p["old_ceiling"], p["reason"])
+
+    def _contract_terminated(self, cur, env, p):
+        if p["released"]:
+            self._ins(cur, "contract_ceilings", env["notification_id"], env["originator_id"],
+                      env["timestamp"], -p["released"], p["reason"])
+
+    def _contract_released(self, cur, env, p):
+        self._ins(cur, "contract_ceilings", env["notification_id"], env["originator_id"],
+                  env["timestamp"], -p["amount"], p["reason"])
+
+    def _partner_npwp(self, cur, partner_id: str, npwp) -> None:
+        # Sealed as the event carries it (the same text on every rebuild); a number that
+        # arrived in clear (no cipher upstream) is kept masked, never clear.
+        kept = json.dumps(npwp, sort_keys=True) if is_sealed(npwp) else json.dumps(mask(npwp))
+        self._ins(cur, "partner_npwp", partner_id, kept)
+
+    def _payment_rates(self, cur, env, p):
+        rates = p.get("rates") or {}
+        # paid again after a reversal (issue 13, item 7): the rates of the payment standing
+        cur.execute(f"DELETE FROM {self.t['payment_rates']} WHERE order_id = ?",
+                    (env["originator_id"],))
+        self._ins(cur, "payment_rates", p["sp2d_number"], env["originator_id"],
+                  int(bool(p.get("pkp"))), rates.get("ppn_rate"), rates.get("dpp_factor"),
+                  rates.get("pph23_rate"))
+
+    def _tax_deposit(self, cur, env, p):
+        self._ins(cur, "tax_deposits", p["ntpn"], env["timestamp"], p["kind"], p["period"],
+                  p["amount"], p["paid_on"])
 
     def _status(self, cur, env, status: str):
         self._ins(cur, "order_status", env["notification_id"], env["originator_id"],
@@ -325,6 +422,18 @@ class ReportingApplication(ServiceApplication):
             valid = bool(reviewed and doc["review"] == "accepted" and (
                 doc["valid_until"] is None or doc["valid_until"] >= on.isoformat()))
             documents[doc["partner_id"]].append((doc["kind"], valid))
+        # The names in force as of the date, and the PKP status in force on it (a change is
+        # known from when it was recorded, and counts from its effective date).
+        names = {}
+        for row in sorted(self._rows("partner_names", "seq, partner_id, legal_name, brand_name",
+                                     as_of), key=lambda r: r["seq"]):
+            names[row["partner_id"]] = {"legal_name": row["legal_name"],
+                                        "brand_name": row["brand_name"]}
+        pkp = {}
+        for row in sorted(self._rows("partner_pkp", "seq, partner_id, effective_from, pkp",
+                                     as_of), key=lambda r: (r["effective_from"], r["seq"])):
+            if row["effective_from"] <= on.isoformat():
+                pkp[row["partner_id"]] = bool(row["pkp"])
         rows = []
         for p in self._rows("partners", "partner_id, legal_name, brand_name, media_type, pkp,"
                             " registered_at", as_of, at="registered_at"):
@@ -334,7 +443,8 @@ class ReportingApplication(ServiceApplication):
                     p["registered_at"], self.settings.zone).year != fiscal_year:
                 continue
             docs = documents[pid]
-            rows.append({**p, "pkp": bool(p["pkp"]), "status": status.get(pid),
+            p = {**p, **names.get(pid, {})}
+            rows.append({**p, "pkp": pkp.get(pid, bool(p["pkp"])), "status": status.get(pid),
                          "press_council": council.get(pid, "none"),
                          "active_years": sorted(years[pid]), "tier": tiers.get(pid),
                          "documents_valid": sum(v for _, v in docs),
@@ -374,9 +484,14 @@ class ReportingApplication(ServiceApplication):
         pagu = self._latest("budget_pagu", "budget_id", "pagu", as_of)
         paid = self._paid_by_order(as_of)
         committed, spent = defaultdict(int), defaultdict(int)
-        for signed in self._rows("contracts", "activity_code, ceiling", as_of, at="signed_at",
-                                 where="AND fiscal_year = ?", params=(fiscal_year,)):
-            committed[signed["activity_code"]] += signed["ceiling"]
+        changes = defaultdict(int)  # addenda and terminations after signing, as of the date
+        for change in self._rows("contract_ceilings", "contract_id, change", as_of):
+            changes[change["contract_id"]] += change["change"]
+        for signed in self._rows("contracts", "contract_id, activity_code, ceiling", as_of,
+                                 at="signed_at", where="AND fiscal_year = ?",
+                                 params=(fiscal_year,)):
+            committed[signed["activity_code"]] += (signed["ceiling"]
+                                                   + changes[signed["contract_id"]])
         for order in self._orders(fiscal_year, as_of):
             spent[order["activity_code"]] += paid.get(order["order_id"], {}).get("realised", 0)
         rows = []
@@ -392,10 +507,22 @@ class ReportingApplication(ServiceApplication):
                          if pagu[b["budget_id"]] else 0.0})
         return sorted(rows, key=lambda r: r["activity_code"])
 
-    def _paid_by_order(self, as_of) -> dict:
-        return {r["order_id"]: r for r in self._rows(
+    def _payments(self, as_of) -> list[dict]:
+        """Every payment recorded as of the date, reversed or not."""
+        return self._rows(
             "payments", "order_id, at, sp2d_number, paid_on, dpp, ppn, ppn_collected, pph23,"
-            " paid_to_partner, realised, tax_rules_version", as_of)}
+            " paid_to_partner, realised, tax_rules_version", as_of)
+
+    def _reversals(self, as_of) -> dict:
+        """SP2D number -> its reversal, as of the date."""
+        return {r["sp2d_number"]: r for r in self._rows(
+            "payment_reversals", "seq, order_id, at, sp2d_number, reversed_on, reason", as_of)}
+
+    def _paid_by_order(self, as_of) -> dict:
+        """Each order's payment in force as of the date (a reversed one is not)."""
+        reversed_ = self._reversals(as_of)
+        return {r["order_id"]: r for r in self._payments(as_of)
+                if r["sp2d_number"] not in reversed_}
 
     def spending(self, fiscal_year: int, by: str = "partner",
                  as_of: dt.date | None = None) -> dict:
@@ -444,19 +571,33 @@ class ReportingApplication(ServiceApplication):
         names = {p["partner_id"]: p["brand_name"] for p in self._rows(
             "partners", "partner_id, brand_name", None)}
         rows = []
-        for oid, pay in self._paid_by_order(as_of).items():
+        reversals = self._reversals(as_of)
+        for pay in self._payments(as_of):
+            oid = pay["order_id"]
             if oid not in orders:
                 continue
             order = orders[oid]
-            rows.append({"paid_on": pay["paid_on"], "sp2d_number": pay["sp2d_number"],
-                         "partner": names.get(order["partner_id"]),
-                         "partner_id": order["partner_id"], "order_id": oid,
-                         "title": order["title"], "activity_code": order["activity_code"],
-                         **{k: pay[k] for k in PAYMENT_AMOUNTS},
-                         "tax_rules_version": pay["tax_rules_version"],
-                         # the names before issue 13, kept for the CSV reports and compare
-                         "gross": pay["dpp"], "net": pay["paid_to_partner"]})
-        return sorted(rows, key=lambda r: (r["paid_on"], r["sp2d_number"], r["order_id"]))
+            row = {"paid_on": pay["paid_on"], "sp2d_number": pay["sp2d_number"],
+                   "partner": names.get(order["partner_id"]),
+                   "partner_id": order["partner_id"], "order_id": oid,
+                   "title": order["title"], "activity_code": order["activity_code"],
+                   **{k: pay[k] for k in PAYMENT_AMOUNTS},
+                   "tax_rules_version": pay["tax_rules_version"],
+                   # the names before issue 13, kept for the CSV reports and compare
+                   "gross": pay["dpp"], "net": pay["paid_to_partner"],
+                   "entry": "payment", "reason": None}
+            rows.append(row)
+            if pay["sp2d_number"] in reversals:
+                # An SP2D returned or cancelled (issue 13, item 7): the payment stays in the
+                # ledger and its reversal follows, on its own date, every amount negated, so
+                # the columns add up to what stands paid.
+                back = reversals[pay["sp2d_number"]]
+                rows.append({**row, "paid_on": back["reversed_on"], "entry": "reversal",
+                             "reason": back["reason"],
+                             **{k: -row[k] for k in (*PAYMENT_AMOUNTS, "gross", "net")}})
+        # a reversal on the day of its payment comes right after it
+        return sorted(rows, key=lambda r: (r["paid_on"], r["sp2d_number"],
+                                           r["entry"] == "reversal", r["order_id"]))
 
     def tax_summary(self, fiscal_year: int, as_of: dt.date | None = None) -> list[dict]:
         summary = {}
@@ -464,7 +605,7 @@ class ReportingApplication(ServiceApplication):
             row = summary.setdefault(pay["partner_id"], {
                 "partner": pay["partner"], "partner_id": pay["partner_id"], "payments": 0,
                 **{k: 0 for k in (*PAYMENT_AMOUNTS, "gross", "net")}})
-            row["payments"] += 1
+            row["payments"] += -1 if pay["entry"] == "reversal" else 1  # payments standing
             for k in (*PAYMENT_AMOUNTS, "gross", "net"):
                 row[k] += pay[k]
         return sorted(summary.values(), key=lambda r: (r["partner"] or "", r["partner_id"]))
@@ -552,6 +693,97 @@ class ReportingApplication(ServiceApplication):
         for row in per.values():
             row["rupiah_per_reach"] = rupiah_per_reach(row["gross_published"], row["reach"])
         return sorted(per.values(), key=lambda r: (r["partner"] or "", r["partner_id"]))
+
+    # The monthly tax registers ------------------------------------------------------------
+
+    def pph23_register(self, fiscal_year: int, month: int,
+                       as_of: dt.date | None = None) -> dict:
+        """The PPh 23 the treasurer withheld in a month (payments by their paid_on, the
+        regency's date), with the deposits of that month and the difference."""
+        rows = [{**{k: pay[k] for k in ("paid_on", "sp2d_number", "partner", "partner_id",
+                                        "npwp", "order_id", "dpp")},
+                 "rate": pay["pph23_rate"], "pph23": pay["pph23"],
+                 # One bukti potong per payment, derived from its SP2D (one SP2D pays one
+                 # order, and a reversed SP2D stays used): the same number on every rebuild.
+                 "bukti_potong": f"BP23/{pay['sp2d_number']}"}
+                for pay in self._month_payments(fiscal_year, month, as_of)]
+        return self._register("pph23", fiscal_year, month, as_of, rows, {
+            "payments": len(rows), "dpp": sum(r["dpp"] for r in rows),
+            "pph23": sum(r["pph23"] for r in rows)}, "pph23")
+
+    def ppn_register(self, fiscal_year: int, month: int,
+                     as_of: dt.date | None = None) -> dict:
+        """The PPN the treasurer collected in a month. Payments of a PKP partner at or below
+        the collection threshold are listed apart (`not_collected`: the partner remits that
+        PPN itself), so the officer sees why a PKP payment is missing from the rows; non-PKP
+        payments carry no PPN and are left out."""
+        rows, not_collected = [], []
+        for pay in self._month_payments(fiscal_year, month, as_of):
+            if not pay["ppn"]:
+                continue
+            row = {**{k: pay[k] for k in ("paid_on", "sp2d_number", "partner", "partner_id",
+                                          "npwp", "order_id", "dpp", "dpp_factor")},
+                   "rate": pay["ppn_rate"], "ppn": pay["ppn"],
+                   "ppn_collected": pay["ppn_collected"]}
+            (rows if pay["ppn_collected"] else not_collected).append(row)
+        register = self._register("ppn", fiscal_year, month, as_of, rows, {
+            "payments": len(rows), "dpp": sum(r["dpp"] for r in rows),
+            "ppn_collected": sum(r["ppn_collected"] for r in rows)}, "ppn_collected")
+        register["not_collected"] = not_collected
+        return register
+
+    def _month_payments(self, fiscal_year: int, month: int, as_of) -> list[dict]:
+        """The payments paid in the month and in force as of the date (a reversed SP2D
+        withheld and collected nothing: `_register` lists it apart), with partner, NPWP and
+        rates, in the order of the ledger: paid_on, SP2D, order id."""
+        period = f"{fiscal_year:04d}-{month:02d}"
+        orders = {o["order_id"]: o for o in self._rows("orders", "order_id, partner_id", None)}
+        partners = {p["partner_id"]: p["legal_name"] for p in self._rows(
+            "partners", "partner_id, legal_name", None)}
+        npwp = {r["partner_id"]: r["npwp"] for r in self._rows(
+            "partner_npwp", "partner_id, npwp", None)}
+        rates = {r["sp2d_number"]: r for r in self._rows(
+            "payment_rates", "sp2d_number, ppn_rate, dpp_factor, pph23_rate", None)}
+        reversed_ = self._reversals(as_of)
+        rows = []
+        for pay in self._rows("payments", "order_id, sp2d_number, paid_on, dpp, ppn,"
+                              " ppn_collected, pph23", as_of, where="AND paid_on LIKE ?",
+                              params=(f"{period}-%",)):
+            if pay["sp2d_number"] in reversed_:
+                continue
+            partner_id = orders.get(pay["order_id"], {}).get("partner_id")
+            sealed_npwp = json.loads(npwp[partner_id]) if partner_id in npwp else None
+            rows.append({**pay, **{k: rates.get(pay["sp2d_number"], {}).get(k) for k in (
+                "ppn_rate", "dpp_factor", "pph23_rate")},
+                "partner_id": partner_id, "partner": partners.get(partner_id),
+                # opened here; the service masks it for a caller without personal data
+                "npwp": revealed({"npwp": sealed_npwp}, self.mapper.cipher)["npwp"]})
+        return sorted(rows, key=lambda r: (r["paid_on"], r["sp2d_number"], r["order_id"]))
+
+    def _register(self, kind: str, fiscal_year: int, month: int, as_of, rows: list[dict],
+                  totals: dict, due: str) -> dict:
+        period = f"{fiscal_year:04d}-{month:02d}"
+        deposits = sorted(self._rows("tax_deposits", "ntpn, paid_on, amount, at recorded_at",
+                                     as_of, where="AND kind = ? AND period = ?",
+                                     params=(kind, period)),
+                          key=lambda r: (r["paid_on"], r["ntpn"]))
+        deposited = sum(d["amount"] for d in deposits)
+        # the month's SP2Ds returned or cancelled as of the date: their slips are void
+        month_sp2ds = self._month_sp2ds(period, as_of)
+        voided = sorted(({k: r[k] for k in ("sp2d_number", "order_id", "reversed_on", "reason")}
+                         for r in self._reversals(as_of).values()
+                         if r["sp2d_number"] in month_sp2ds),
+                        key=lambda r: (r["reversed_on"], r["sp2d_number"]))
+        # difference = deposited − due: below 0 a shortfall still to deposit, above 0 too
+        # much deposited (to claim back or set against a later month), 0 settled.
+        return {"kind": kind, "period": period, "rows": rows, "totals": totals,
+                "deposits": deposits, "deposited": deposited,
+                "difference": deposited - totals[due], "reversed": voided}
+
+    def _month_sp2ds(self, period: str, as_of) -> set[str]:
+        return {r["sp2d_number"] for r in self._rows(
+            "payments", "sp2d_number", as_of, where="AND paid_on LIKE ?",
+            params=(f"{period}-%",))}
 
     def audit_trail(self, entity_id: str) -> list[dict]:
         rows = self.sql.query(

@@ -1,5 +1,5 @@
 """The arguments of the reporting queries; every field is bounded (`shared.schemas`)."""
-from shared.schemas import Date, Id, Strict, Text, fiscal_year, one_of
+from shared.schemas import Count, Date, Id, Strict, Text, fiscal_year, one_of
 
 
 def as_of():
@@ -35,3 +35,9 @@ class PartnerHistorySchema(Strict):
 class EntitySchema(Strict):
     entity_id = Text(36, required=True, pattern=r"[0-9a-fA-F-]{36}",
                      error="entity_id must be the UUID of a partner, contract or order")
+
+
+class TaxMonthSchema(Strict):
+    fiscal_year = fiscal_year(required=True)
+    month = Count(1, 12, required=True, error="month must be a whole number from 1 to 12")
+    as_of = as_of()

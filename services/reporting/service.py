@@ -101,6 +101,35 @@ class ReportingService(EventSourcedService):
 
     @rpc
     @allow(*MONEY)
+    def pph23_register(self, fiscal_year, month, as_of=None):
+        """The PPh 23 register of a month (payments by paid_on, the regency's date): rows
+        {paid_on, sp2d_number, bukti_potong (BP23/<SP2D>), partner (legal name), partner_id,
+        npwp, order_id, dpp, rate ("num/den"), pph23} ordered by paid_on, SP2D, order id;
+        totals {payments, dpp, pph23}; the month's deposits [{ntpn, paid_on, amount,
+        recorded_at}], deposited and difference (deposited − withheld); reversed: the month's
+        SP2Ds returned or cancelled, left out of rows and totals. The NPWP shows as the
+        partners service shows it to the caller: in clear to admin, finance and auditor,
+        masked (last four digits) to other systems. `as_of`: payments and deposits recorded
+        by the end of that day."""
+        register = self.app.pph23_register(**load(s.TaxMonthSchema, {
+            "fiscal_year": fiscal_year, "month": month, "as_of": as_of}))
+        return register if self.auth.may_see_personal_data() else masked(register)
+
+    @rpc
+    @allow(*MONEY)
+    def ppn_register(self, fiscal_year, month, as_of=None):
+        """The PPN collection register of a month: rows of the payments whose PPN the
+        treasurer collected {paid_on, sp2d_number, partner, partner_id, npwp, order_id, dpp,
+        dpp_factor, rate, ppn, ppn_collected}; totals {payments, dpp, ppn_collected}; deposits,
+        deposited and difference (deposited − collected) as in `pph23_register`; and
+        `not_collected`: PKP payments at or below the collection threshold, whose PPN the
+        partner remits itself. Non-PKP payments (no PPN) are left out."""
+        register = self.app.ppn_register(**load(s.TaxMonthSchema, {
+            "fiscal_year": fiscal_year, "month": month, "as_of": as_of}))
+        return register if self.auth.may_see_personal_data() else masked(register)
+
+    @rpc
+    @allow(*MONEY)
     def outstanding_invoices(self, as_of=None, fiscal_year=None):
         """Accepted proofs not yet paid, oldest first, with their age in days."""
         return self.app.outstanding_invoices(**load(s.OutstandingSchema, {

@@ -262,10 +262,17 @@ def test_under_least_privilege_a_witness_reads_the_checkpoints_and_nobody_forges
     with cluster.rpc("admin") as admin:
         admin.partners.register_partner(company(1))
         assert eventually(lambda: signed_up_to_the_end(admin.partners), timeout=20)
-    with Connection(cli) as conn:  # the exchange exists: the partners relay declared it
-        channel = conn.channel()
-        channel.queue_declare(witness, durable=True, auto_delete=False)
-        channel.queue_bind(witness, "seklik.checkpoints", "#")
+    with Connection(cli) as conn:
+        def bound() -> bool:  # once the partners relay has published (and so declared) it
+            channel = conn.channel()
+            try:
+                channel.queue_declare(witness, durable=True, auto_delete=False)
+                channel.queue_bind(witness, "seklik.checkpoints", "#")
+            except amqp.exceptions.NotFound:
+                return False
+            return True
+
+        assert eventually(bound, timeout=20), "the relay never declared seklik.checkpoints"
     with cluster.rpc("admin") as admin:
         admin.partners.register_partner(company(2))
         assert eventually(lambda: signed_up_to_the_end(admin.partners), timeout=20)

@@ -9,7 +9,9 @@ from tests.support import POLICY_2026, chief_editor, company, document
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 PID = "5b0c7a34-1111-4000-8000-000000000001"
-ROLE_OF = {"review_document": "verifier", "record_press_council_status": "verifier"}
+ROLE_OF = {"review_document": "verifier", "record_press_council_status": "verifier",
+           "decide_identity_change": "verifier"}
+ACCOUNT = {"bank": "BRI", "number": "5550001", "holder": "PT Sriwijaya Media Utama 1"}
 
 CASES = [
     ("register_partner", dict(partner={**company(1), "legal_name": None}), "legal_name"),
@@ -75,6 +77,37 @@ CASES = [
     ("list_lapsing_documents", dict(within_days=True), "within_days"),
     ("list_lapsing_documents", dict(within_days=7.5), "within_days"),
     ("list_lapsing_documents", dict(within_days=None), "within_days"),
+    # Corrections (issue 13, item 7): a change names at least one known field, each bounded.
+    ("request_identity_change", dict(partner_id=PID, change={}, reason="x"), "change"),
+    ("request_identity_change", dict(partner_id=PID, change={"npwp": "012345678901234"},
+                                     reason="x"), "change"),
+    ("request_identity_change", dict(partner_id=PID, change={"bank_account": {
+        **ACCOUNT, "number": "12-34"}}, reason="x"), "change"),
+    ("request_identity_change", dict(partner_id=PID, change={"bank_account": {
+        k: v for k, v in ACCOUNT.items() if k != "holder"}}, reason="x"), "change"),
+    ("request_identity_change", dict(partner_id=PID, change={"address": None}, reason="x"),
+     "change"),
+    ("request_identity_change", dict(partner_id=PID, change={"contact": {
+        "email": "not-an-email", "phone": "+62 711 123456"}}, reason="x"), "change"),
+    ("request_identity_change", dict(partner_id=PID, change={"brand_name": "x" * 201},
+                                     reason="x"), "change"),
+    ("request_identity_change", dict(partner_id=PID, change="new bank", reason="x"), "change"),
+    ("request_identity_change", dict(partner_id=PID, change={"address": "Jl. Baru 1"},
+                                     reason=""), "reason"),
+    ("decide_identity_change", dict(partner_id=PID, change_id="first", approved=True,
+                                    note="ok"), "change_id"),
+    ("decide_identity_change", dict(partner_id=PID, change_id=PID, approved="yes", note="ok"),
+     "approved"),
+    ("decide_identity_change", dict(partner_id=PID, change_id=PID, approved=False, note=None),
+     "note"),
+    ("record_pkp_status", dict(partner_id=PID, pkp="true", effective_from="2026-07-01",
+                               reason="x"), "pkp"),
+    ("record_pkp_status", dict(partner_id=PID, pkp=True, effective_from="01/07/2026",
+                               reason="x"), "effective_from"),
+    ("record_pkp_status", dict(partner_id=PID, pkp=True, effective_from=None, reason="x"),
+     "effective_from"),
+    ("record_pkp_status", dict(partner_id=PID, pkp=True, effective_from="2026-07-01",
+                               reason=""), "reason"),
 ]
 
 
