@@ -21,12 +21,22 @@ def seklik(cluster, *args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=180)
 
 
-@pytest.fixture
-def history(cluster, tmp_path):
-    """Three partners with documents; a digest kept; the partners' events table to tamper."""
+def connect(cluster):
+    env = cluster.env
+    return psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+                           dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
+                           autocommit=True)
+
+
+def recorded_history(cluster, tmp_path, after_first=None) -> dict:
+    """Three partners (`after_first()` runs once the first is registered), a document submitted
+    and reviewed for the second, the journal caught up and a digest kept."""
     cluster.start("partners")
     with cluster.rpc("admin") as admin, cluster.rpc("verifier") as verifier:
-        ids = [admin.partners.register_partner(company(n))["partner_id"] for n in (1, 2, 3)]
+        ids = [admin.partners.register_partner(company(1))["partner_id"]]
+        if after_first:
+            after_first()
+        ids += [admin.partners.register_partner(company(n))["partner_id"] for n in (2, 3)]
         did = admin.partners.submit_document(ids[1], document("deed"))["document_id"]
         verifier.partners.review_document(ids[1], did, "accepted", "ok")
         assert eventually(lambda: admin.partners.checkpoints(after=0, limit=1000)[-1][
@@ -37,12 +47,16 @@ def history(cluster, tmp_path):
     assert digest.returncode == 0, digest.stderr
     kept = tmp_path / "digest.json"
     kept.write_text(digest.stdout)
-    env = cluster.env
-    conn = psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-                           dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
-                           autocommit=True)
-    table = f'"{env["POSTGRES_SCHEMA_PREFIX"]}partners".partners_events'
-    yield {"ids": ids, "envelopes": envelopes, "digest": kept, "db": conn, "table": table}
+    return {"ids": ids, "envelopes": envelopes, "digest": kept}
+
+
+@pytest.fixture
+def history(cluster, tmp_path):
+    """Three partners with documents; a digest kept; the partners' events table to tamper."""
+    recorded = recorded_history(cluster, tmp_path)
+    conn = connect(cluster)
+    table = f'"{cluster.env["POSTGRES_SCHEMA_PREFIX"]}partners".partners_events'
+    yield {**recorded, "db": conn, "table": table}
     conn.close()
 
 

@@ -3,30 +3,13 @@ service's store: the first notification, aggregate and version that differs and 
 change (missing, altered, inserted, reordered), not the kept digest's end; and a snapshot
 relabelled as a budget's head changes nothing a command sees, and verify lists it."""
 import datetime as dt
-import subprocess
-import sys
 
-import psycopg
 import pytest
 
 from services.contracts.domain import Budget
-from tests.integration.scenarios import eventually
-from tests.support import company, document, token
+from tests.integration.test_audit import connect, recorded_history, seklik
 
 pytestmark = pytest.mark.integration
-
-
-def seklik(cluster, *args) -> subprocess.CompletedProcess:
-    env = {**cluster.env, "SEKLIK_TOKEN": token("auditor", sub="bpk.auditor")}
-    return subprocess.run([sys.executable, "-m", "seklik.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=180)
-
-
-def connect(cluster):
-    env = cluster.env
-    return psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-                           dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
-                           autocommit=True)
 
 
 @pytest.fixture
@@ -44,27 +27,15 @@ def partners_with_a_skipped_id(cluster, tmp_path):
 
 
 def partners_history(cluster, tmp_path, skip_an_id: bool):
-    cluster.start("partners")
     db = connect(cluster)
     schema = f'"{cluster.env["POSTGRES_SCHEMA_PREFIX"]}partners"'
     table = f"{schema}.partners_events"
-    with cluster.rpc("admin") as admin, cluster.rpc("verifier") as verifier:
-        ids = [admin.partners.register_partner(company(1))["partner_id"]]
-        if skip_an_id:
-            db.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'notification_id'))")
-        ids += [admin.partners.register_partner(company(n))["partner_id"] for n in (2, 3)]
-        did = admin.partners.submit_document(ids[1], document("deed"))["document_id"]
-        verifier.partners.review_document(ids[1], did, "accepted", "ok")
-        assert eventually(lambda: admin.partners.checkpoints(after=0, limit=1000)[-1][
-            "notification_id"] == admin.partners.notifications(after=0, limit=1000)[-1][
-            "notification_id"])
-        envelopes = admin.partners.notifications(after=0, limit=1000)
-    digest = seklik(cluster, "audit", "digest", "--service", "partners")
-    assert digest.returncode == 0, digest.stderr
-    kept = tmp_path / "digest.json"
-    kept.write_text(digest.stdout)
-    yield {"ids": ids, "envelopes": envelopes, "digest": kept, "db": db, "table": table,
-           "journal": f"{schema}.journal"}
+
+    def skip_one():
+        db.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'notification_id'))")
+
+    recorded = recorded_history(cluster, tmp_path, skip_one if skip_an_id else None)
+    yield {**recorded, "db": db, "table": table, "journal": f"{schema}.journal"}
     db.close()
 
 

@@ -34,19 +34,22 @@ def sign(finance, pid, number, ceiling):
     return eventually(lambda: finance.contracts.sign_contract(contract))["contract_id"]
 
 
-def tiered_in_contracts(finance, pid) -> bool:
-    """True once contracts knows the partner's tier: a contract above the tier B ceiling is
-    refused for that reason (and nothing is signed)."""
+def probe_contract(finance, pid) -> RuleViolated:
+    """Why a contract above the tier B ceiling is refused (so nothing is ever signed while a
+    test waits on what contracts has learnt): the refusal."""
     try:
         finance.contracts.sign_contract({
             "number": "PROBE/1", "fiscal_year": YEAR, "partner_id": pid,
             "activity_code": ACTIVITY, "ceiling": 50_000_001, "starts_on": f"{YEAR}-01-01",
             "ends_on": f"{YEAR}-12-31"})
     except RuleViolated as refused:
-        if refused.code == "tier_ceiling_exceeded":
-            return True
-        raise
+        return refused
     raise AssertionError("a contract above the tier ceiling was signed")
+
+
+def tiered_in_contracts(finance, pid) -> bool:
+    """True once contracts knows the partner's tier: the probe is refused for its ceiling."""
+    return probe_contract(finance, pid).code == "tier_ceiling_exceeded"
 
 
 def order_of(amount_items, title="Sosialisasi HPV"):
