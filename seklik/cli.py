@@ -172,7 +172,7 @@ def cmd_demo(args, settings: Settings) -> int:
               " realised = DPP + PPN, what the budget spends):\n")
         print(render(demo.treasurer_rows(orders), [
             "kind", "brand", "sp2d_number", "dpp", "ppn", "ppn_collected", "pph23",
-            "paid_to_partner", "realised", "tax_rules_version"]))
+            "paid_to_partner", "realised", "tax_rules_version", "to_account"]))
         print(f"\nThe views reporting rebuilt from the events alone (waiting for the projector):")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -339,11 +339,21 @@ def treasurer_rows(orders: list[dict]) -> list[dict]:
         of_kind = [p for p in payments if p["kind"] == kind]
         if not of_kind:
             continue
-        rows.append({**of_kind[0], "payments": 1})
+        rows.append({**of_kind[0], "payments": 1,
+                     "to_account": account_label(of_kind[0].get("paid_to_account"))})
         rows.append({"brand": f"all {len(of_kind)}", "kind": kind, "sp2d_number": "",
+                     "to_account": "",
                      "payments": len(of_kind), "tax_rules_version": "",
                      **{k: sum(p[k] for p in of_kind) for k in AMOUNTS}})
     return rows
+
+
+def account_label(account: dict | None) -> str:
+    """The account a payment went to as a treasurer matches it with the SP2D: the bank and
+    the last four digits (the number itself stays in partners)."""
+    if not account:
+        return ""
+    return f"{account['bank']} ••••{account['ending'] or '????'}"
 
 
 AMOUNTS = ("dpp", "ppn", "ppn_collected", "pph23", "paid_to_partner", "realised")

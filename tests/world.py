@@ -49,13 +49,18 @@ def clock():
 
 
 @pytest.fixture
-def world(tmp_path, clock, monkeypatch):
+def world(tmp_path, clock, monkeypatch, request):
+    """`@pytest.mark.world_env(NAME="value")` adds settings (SEKLIK_ENV="development" gives
+    the stores the deployment's cipher, so sealed numbers open as in a service)."""
     # Events happen at noon UTC of the clock's day, so views can be asked as of a day.
     monkeypatch.setattr(shared.domain, "utcnow", lambda: dt.datetime.combine(
         clock.today, dt.time(12), tzinfo=dt.timezone.utc))
 
+    marker = request.node.get_closest_marker("world_env")
+    extra = marker.kwargs if marker else {}
+
     def settings(name):
-        return Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path / name)})
+        return Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path / name), **extra})
 
     partners = PartnersApplication(settings("p"))
     assessment = AssessmentApplication(settings("a"))

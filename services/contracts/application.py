@@ -9,6 +9,7 @@ from services.contracts.domain import (DEFAULT_TAX_RULES, Budget, Contract, Orde
                                        TaxRules,
                                        TierCeilings, check_agreed_prices, check_contract_ceiling,
                                        ppn_of)
+from shared import personal
 from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
 from shared.domain import acting_as, actor_for_envelope, jsonable
 from shared.errors import Conflict, NotFound, RuleViolated
@@ -243,9 +244,11 @@ class ContractsApplication(ServiceApplication):
         # PPN follows the PKP status in force on the payment date, not the order date: an
         # order placed while non-PKP and paid after the partner became PKP is taxed as PKP,
         # and the contract's reservation settles at the realised DPP + PPN (issue 13, item 7).
+        # ... and goes to the bank account in force on that date (issue 13, item 7).
         amounts = order.pay(payment["sp2d_number"], payment["paid_on"],
                             standing.pkp_on(payment["paid_on"]),
-                            self.tax_rules_in_force(payment["paid_on"]))
+                            self.tax_rules_in_force(payment["paid_on"]),
+                            standing.account_on(payment["paid_on"]))
         contract = self.load(order.contract_id, Contract, "contract")
         contract.settle(order.id, reserved, amounts["realised"])
         budget = self.budget(order.fiscal_year, order.activity_code)
@@ -333,6 +336,14 @@ class ContractsApplication(ServiceApplication):
                                          dt.date.fromisoformat(payload["effective_from"]))
             self.save_tracked(envelope, standing, tracked=tracked)
             return
+        account = self._account_in(envelope) if kind == "IdentityChangeDecided" else None
+        if account is not None:  # an approved change of account: in force from its decision
+            with acting_as(actor_for_envelope(self.name, envelope)):
+                standing = self.repository.get(uuid.UUID(envelope["originator_id"]))
+                standing.note_account(**account,
+                                      effective_from=dt.date.fromisoformat(payload["decided_on"]))
+            self.save_tracked(envelope, standing, tracked=tracked)
+            return
         if kind not in ("PartnerRegistered", *PARTNER_LIFECYCLE_EVENTS):
             self.save_tracked(envelope, tracked=tracked)
             return
@@ -341,10 +352,30 @@ class ContractsApplication(ServiceApplication):
                 standing = PartnerStanding(partner_id=uuid.UUID(envelope["originator_id"]),
                                            brand_name=payload["brand_name"],
                                            media_type=payload["media_type"], pkp=payload["pkp"])
+                standing.note_account(**self._account_in(envelope), effective_from=None)
             else:
                 standing = self.repository.get(uuid.UUID(envelope["originator_id"]))
                 standing.note_status(partner_status_after(envelope), payload.get("fiscal_year"))
         self.save_tracked(envelope, standing, tracked=tracked)
+
+    def _account_in(self, envelope: dict) -> dict | None:
+        """The bank account a registration or an approved identity change puts in force, as
+        contracts keeps it: bank, holder, the number's last four digits (opened from its seal
+        with the deployment's cipher; None without one) and its digest, never the number."""
+        payload = envelope["payload"]
+        if envelope["type"] == "PartnerRegistered":
+            account = payload.get("bank_account")
+        elif envelope["type"] == "IdentityChangeDecided":
+            account = (payload.get("applied") or {}).get("bank_account")
+        else:
+            return None
+        if not account:
+            return None
+        number = personal.revealed({"bank_account": account},
+                                    self.mapper.cipher)["bank_account"]["number"]
+        return {"bank": account["bank"], "holder": account["holder"],
+                "ending": None if number == personal.MASKED_UNKNOWN else number[-4:],
+                "digest": personal.identity("bank_account", account["number"])}
 
     def _apply_document_event(self, envelope: dict, tracked: bool) -> None:
         """An expiring document's kind, validity and review (never its number, which arrives

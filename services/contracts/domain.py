@@ -328,6 +328,32 @@ class PartnerStanding(Aggregate):
                 status = change["pkp"]
         return status
 
+    # The bank account by effective date (issue 13, item 7), from partners' PartnerRegistered
+    # and approved IdentityChangeDecided: what a payment goes to. Contracts keeps no account
+    # number: the bank, the holder, the last four digits (what a treasurer checks against the
+    # SP2D; None when the sealed number cannot be opened here) and the number's digest (which
+    # partners can match). A snapshot taken before this existed has no `accounts`.
+
+    def _accounts(self) -> list:
+        return self.__dict__.setdefault("accounts", [])
+
+    @event("AccountNoted")
+    def note_account(self, bank: str, holder: str, ending: str | None, digest: str,
+                     effective_from: dt.date | None):
+        self._accounts().append({"bank": bank, "holder": holder, "ending": ending,
+                                 "digest": digest, "effective_from": effective_from})
+
+    def account_on(self, on: dt.date) -> dict | None:
+        """The account in force on `on`: the latest noted on or before it (the account at
+        registration, effective_from None, holds from the start); None when none is known
+        (a partner noted before accounts were)."""
+        in_force = None
+        for account in self._accounts():
+            if account["effective_from"] is None or account["effective_from"] <= on:
+                in_force = account
+        return None if in_force is None else {k: v for k, v in in_force.items()
+                                              if k != "effective_from"}
+
     @event("TierNoted")
     def note_tier(self, fiscal_year: int, tier: str | None):
         self.tiers[str(fiscal_year)] = tier
@@ -702,9 +728,10 @@ class Order(Aggregate):
     def _cancelled(self, reason: str, released: int):
         self.status = "cancelled"
 
-    def pay(self, sp2d_number: str, paid_on: dt.date, pkp: bool, rules: dict) -> dict:
-        """Pay under the tax rules and the partner's PKP status in force on `paid_on` (the
-        caller gives both for that date). An order placed while the partner was not PKP and
+    def pay(self, sp2d_number: str, paid_on: dt.date, pkp: bool, rules: dict,
+            account: dict | None = None) -> dict:
+        """Pay under the tax rules, the partner's PKP status and its bank account in force on
+        `paid_on` (the caller gives them for that date; the payment records the account). An order placed while the partner was not PKP and
         paid after it became PKP is taxed as PKP on the payment date (and the other way
         round); what it reserved is settled to what it realises (Contract.settle)."""
         if self.status == "paid":
@@ -716,17 +743,19 @@ class Order(Aggregate):
                                details={"status": self.status})
         amounts = taxes(self.gross, pkp, rules)
         self._paid(sp2d_number, paid_on, pkp,
-                   {name: rules[name] for name in TAX_RULE_NAMES}, **amounts)
-        return amounts
+                   {name: rules[name] for name in TAX_RULE_NAMES}, paid_to_account=account,
+                   **amounts)
+        return {**amounts, "paid_to_account": account}
 
     @event("PaymentRecorded")
     def _paid(self, sp2d_number: str, paid_on: dt.date, pkp: bool, rates: dict, dpp: int,
               ppn: int, ppn_collected: int, pph23: int, paid_to_partner: int, realised: int,
-              tax_rules_version: int):
+              tax_rules_version: int, paid_to_account: dict | None = None):
         self.payment = {"sp2d_number": sp2d_number, "paid_on": paid_on, "pkp": pkp,
                         "dpp": dpp, "ppn": ppn, "ppn_collected": ppn_collected, "pph23": pph23,
                         "paid_to_partner": paid_to_partner, "realised": realised,
-                        "tax_rules_version": tax_rules_version, "rates": rates}
+                        "tax_rules_version": tax_rules_version, "rates": rates,
+                        "paid_to_account": paid_to_account}
         self.status = "paid"
 
 

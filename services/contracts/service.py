@@ -159,8 +159,10 @@ class ContractsService(EventSourcedService):
         Returns, in whole rupiah, {dpp, ppn,
         ppn_collected (PPN the treasurer collects: all of it above the collection threshold,
         none at or below), pph23 (withheld), paid_to_partner (DPP + PPN − collected − PPh 23),
-        realised (DPP + PPN: what the budget spends), tax_rules_version}. One payment per order
-        and per SP2D."""
+        realised (DPP + PPN: what the budget spends), tax_rules_version, paid_to_account: the
+        partner's bank account in force on paid_on {bank, holder, ending (last four digits),
+        digest (HMAC of the number, as partners' sealed envelopes carry it)}, never the
+        number}. One payment per order and per SP2D."""
         return self.run(self.app.record_payment, s.RecordPaymentSchema, command_id,
                         order_id=order_id, payment=payment)
 

@@ -132,12 +132,17 @@ def test_price_applications_and_payments_reach_rabbitmq_with_their_actor(cluster
         assert paid == {"order_id": placed["order_id"], "dpp": 5_000_000, "ppn": 550_000,
                         "ppn_collected": 550_000, "pph23": 100_000,
                         "paid_to_partner": 4_900_000, "realised": 5_550_000,
-                        "tax_rules_version": 0}
+                        "tax_rules_version": 0, "paid_to_account": {
+                            "bank": "Bank Sumsel Babel", "holder": "PT Sriwijaya Media Utama 1",
+                            "ending": "0001", "digest": paid["paid_to_account"]["digest"]}}
         envelopes = tap.drain(until_type="PaymentRecorded", timeout=15)
         by_type = {e["type"]: e for e in envelopes}
         assert by_type["PriceApplied"]["payload"]["unit_price"] == 2_500_000
         assert by_type["PriceApplied"]["actor"]["sub"] == "ppk.dewi"
         assert by_type["PaymentRecorded"]["payload"]["paid_to_partner"] == 4_900_000
+        # the account as contracts keeps it: its last digits, never the number (partners')
+        assert by_type["PaymentRecorded"]["payload"]["paid_to_account"]["ending"] == "0001"
+        assert "1000001" not in repr(envelopes)
         assert by_type["ProofSubmitted"]["actor"]["sub"] == "redaksi"
     finally:
         tap.close()

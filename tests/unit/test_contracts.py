@@ -125,12 +125,15 @@ def test_a_pkp_and_a_non_pkp_partner_are_paid_with_the_right_taxes(world):
                                           actor=FINANCE)
     # 11% of 6,000,000 = 660,000, collected by the treasurer (above Rp2,000,000); PPh 23 2%
     # = 120,000 withheld; the partner receives 6,000,000 − 120,000; the budget spends 6,660,000
+    # to the account in force on paid_on (test_partner_corrections.py checks which)
+    assert paid.pop("paid_to_account")["holder"] == company(1)["bank_account"]["holder"]
     assert paid == {"order_id": first, "dpp": 6_000_000, "ppn": 660_000,
                     "ppn_collected": 660_000, "pph23": 120_000, "paid_to_partner": 5_880_000,
                     "realised": 6_660_000, "tax_rules_version": 0}
     plain = world.contracts.record_payment(second, {"sp2d_number": "00124/SP2D/LS/2026",
                                                     "paid_on": dt.date(YEAR, 4, 2)},
                                            actor=FINANCE)
+    assert plain.pop("paid_to_account")["holder"] == company(2)["bank_account"]["holder"]
     assert plain == {"order_id": second, "dpp": 1_500_000, "ppn": 0, "ppn_collected": 0,
                      "pph23": 30_000, "paid_to_partner": 1_470_000, "realised": 1_500_000,
                      "tax_rules_version": 0}

@@ -165,6 +165,44 @@ def test_a_partner_becoming_pkp_mid_year_is_taxed_by_the_status_on_each_paid_on(
     assert (third["ppn"], third["total"]) == (275_000, 2_775_000)
 
 
+@pytest.mark.world_env(SEKLIK_ENV="development")  # the deployment's cipher opens the seals
+def test_each_payment_goes_to_the_account_in_force_on_its_paid_on_date(world):
+    from shared.personal import number_digest
+    pid = tiered_partner(world, 1, "A")
+    cid = contract(world, pid)
+    before, after = order(world, cid)["order_id"], order(world, cid)["order_id"]
+    accepted(world, before)
+    accepted(world, after)
+    world.partners._clock = world.clock  # the verifier decides on the world's day
+    world.clock.today = dt.date(YEAR, 6, 15)
+    asked = world.partners.request_identity_change(pid, {"bank_account": NEW_ACCOUNT},
+                                                   "moved to the regional bank", actor=OWN)
+    world.partners.decide_identity_change(pid, asked["change_id"], True, "rekening koran",
+                                          actor=VERIFIER)
+    world.sync()
+    key = world.contracts.settings.digest_key
+    old_number = company(1)["bank_account"]["number"]
+    june = world.contracts.record_payment(before, {"sp2d_number": "1/SP2D/LS/2026",
+                                                   "paid_on": dt.date(YEAR, 6, 14)},
+                                          actor=FINANCE)
+    # paid the day before the decision: the account at registration, whatever is recorded later
+    assert june["paid_to_account"] == {
+        "bank": "Bank Sumsel Babel", "holder": company(1)["bank_account"]["holder"],
+        "ending": old_number[-4:], "digest": number_digest(key, "bank_account", old_number)}
+    july = world.contracts.record_payment(after, {"sp2d_number": "2/SP2D/LS/2026",
+                                                  "paid_on": dt.date(YEAR, 6, 15)},
+                                          actor=FINANCE)
+    assert july["paid_to_account"] == {
+        "bank": NEW_ACCOUNT["bank"], "holder": NEW_ACCOUNT["holder"], "ending": "7766",
+        "digest": number_digest(key, "bank_account", NEW_ACCOUNT["number"])}
+    assert world.contracts.get_order(after)["payment"]["paid_to_account"]["ending"] == "7766"
+    # contracts keeps the account's digest and its last digits, never the number
+    recorded = [e for e in world.contracts.notifications(0, 1000)
+                if e["type"] in ("AccountNoted", "PaymentRecorded")]
+    assert len(recorded) == 4
+    assert NEW_ACCOUNT["number"] not in repr(recorded) and old_number not in repr(recorded)
+
+
 def test_the_registry_shows_the_names_and_pkp_in_force_as_of_a_date_also_rebuilt(world,
                                                                                  tmp_path):
     from services.reporting.application import ReportingApplication
