@@ -29,13 +29,15 @@ import nameko.rpc  # noqa: E402
 nameko.rpc.RPC_REPLY_QUEUE_TTL = 10_000
 
 import itertools
+import shutil
 import socket
+import subprocess
 import uuid
 
 import pytest
 
 from shared.config import Settings
-from tests.support import AMQP_URI, PG_HOST, PG_PORT
+from tests.support import AMQP_URI, OWN_VHOST, PG_HOST, PG_PORT
 
 
 def require(host: str, port: int, what: str, how: str) -> None:
@@ -48,8 +50,29 @@ def require(host: str, port: int, what: str, how: str) -> None:
 
 @pytest.fixture(scope="session")
 def rabbit():
+    """The broker URI of this session: its own vhost (tests/support.py), made here for the
+    suite's guest user and deleted at the end with every queue in it."""
     require("127.0.0.1", 5672, "RabbitMQ", "rabbitmq-server -detached")
-    return AMQP_URI
+    if OWN_VHOST is None:
+        yield AMQP_URI
+        return
+    rabbitmqctl("add_vhost", OWN_VHOST)
+    rabbitmqctl("set_permissions", "-p", OWN_VHOST, "guest", ".*", ".*", ".*")
+    try:
+        yield AMQP_URI
+    finally:
+        rabbitmqctl("delete_vhost", OWN_VHOST)
+
+
+def rabbitmqctl(*args: str) -> None:
+    if shutil.which("rabbitmqctl") is None:
+        pytest.fail("rabbitmqctl is needed to give this test session a RabbitMQ vhost of its "
+                    "own (or set AMQP_URI to a vhost to use)", pytrace=False)
+    done = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
+                          timeout=120)
+    if done.returncode != 0:
+        pytest.fail(f"rabbitmqctl {' '.join(args)} failed: {done.stdout}{done.stderr}",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")

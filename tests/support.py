@@ -3,10 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 
 from shared.auth import TokenKeys, development_key, mint_token
 
-AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+# Each test session runs on a RabbitMQ vhost of its own (tests/conftest.py `rabbit` creates it
+# and deletes it at the end): two suites on one machine (CI beside a developer's run, the
+# service tests beside the fault tests) would otherwise answer each other's RPC calls from
+# another database and feed each other's consumers, and an acknowledged command would go
+# missing from the books. AMQP_URI in the environment names a broker and vhost to use instead.
+OWN_VHOST = None if os.environ.get("AMQP_URI") else f"seklik-test-{uuid.uuid4().hex[:8]}"
+AMQP_URI = os.environ.get("AMQP_URI") or f"amqp://guest:guest@127.0.0.1:5672/{OWN_VHOST}"
 PG_HOST = os.environ.get("POSTGRES_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("POSTGRES_PORT", "5432"))
 REGENCY_CODE = "16.02"  # Settings' default: the regency the suite's services run as
