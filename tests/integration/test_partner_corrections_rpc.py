@@ -1,5 +1,5 @@
 """Partner corrections through RPC (issue 13, item 7): a company asks for a new account, a
-verifier approves it; a PKP status recorded with an effective date reaches contracts on the bus
+verifier approves it, and payments from that day go to it; a PKP status recorded with an effective date reaches contracts on the bus
 and the PPN of each payment follows the status on its paid_on; bad input is answered with typed
 errors."""
 import datetime as dt
@@ -91,3 +91,7 @@ def test_a_company_changes_its_account_and_becomes_pkp_mid_year(cluster):
         assert (before["ppn"], before["realised"]) == (0, 2_500_000)
         assert (after["ppn"], after["ppn_collected"], after["paid_to_partner"],
                 after["realised"]) == (275_000, 275_000, 2_450_000, 2_775_000)
+        # and each went to the account in force on its paid_on: the new one from today
+        assert before["paid_to_account"]["ending"] == "0001"  # company(1)'s first account
+        assert (after["paid_to_account"]["bank"], after["paid_to_account"]["ending"]) == (
+            "Bank Sumsel Babel", "7766")
