@@ -9,7 +9,9 @@ into the views, and `seklik audit verify` must pass.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import eventlet
+from kombu import Connection
 
 from tests.support import company, token
 
@@ -32,6 +35,7 @@ class Books:
     recovered_in: float = 0.0
     before_fault: int = 0   # acknowledged when the fault began
     after_fault: int = 0    # acknowledged after it ended
+    read_error: str = ""    # the last error while reading the books, if any
 
     def line(self, stored, published, projected, duplicated, lost) -> str:
         return (f"{self.fault}: acknowledged {len(self.acknowledged)} ({self.before_fault} "
@@ -105,7 +109,8 @@ def settle(cluster, books: Books, fault_ended: float, tap, timeout: float = 90) 
                     r["partner_id"] for r in registry} and status["partners"]["lag"] == 0 \
                     and stored_ids <= set(published):
                 break
-        except Exception:
+        except Exception as exc:
+            books.read_error = f"{type(exc).__name__}: {str(exc)[:300]}"
             proxy = close(proxy)
         if time.monotonic() > deadline:
             break
@@ -123,6 +128,7 @@ def settle(cluster, books: Books, fault_ended: float, tap, timeout: float = 90) 
     books.counts = {"stored": len(stored), "published": len(published),
                     "projected": len(registry_ids), "duplicated": duplicated, "lost": lost,
                     "republished": sum(c - 1 for c in published.values())}
+    books.stored_ids = set(stored)
     books.stored_extra = set(stored) - expected  # ran, answer lost, retry not acknowledged
     return books.line(len(stored), len(published), len(registry_ids), duplicated, lost)
 
@@ -137,14 +143,105 @@ def whole_log(service) -> list[dict]:
     return envelopes
 
 
-def audit_verify(cluster) -> subprocess.CompletedProcess:
+def audit_verify(cluster, services=("partners", "projector", "reporting")
+                 ) -> subprocess.CompletedProcess:
     env = {**cluster.env, "SEKLIK_TOKEN": token("auditor", sub="fault.auditor")}
-    return subprocess.run([sys.executable, "-m", "seklik.cli", "audit", "verify", "--service",
-                           "partners", "--service", "projector", "--service", "reporting"],
+    named = [arg for service in services for arg in ("--service", service)]
+    return subprocess.run([sys.executable, "-m", "seklik.cli", "audit", "verify", *named],
                           env=env, capture_output=True, text=True, timeout=120)
 
 
+def killed_and_restarted(cluster, process, pause: float = 0.0):
+    """The fault: `process` SIGKILLed, and started again after `pause` seconds (the stream
+    goes on without it meanwhile)."""
+    def inject():
+        process.kill(signal.SIGKILL)
+        eventlet.sleep(pause)
+        cluster.start(process.service)
+    return inject
+
+
+def rabbitmqctl(*args):
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=120)
+
+
+def forget_idle_reply_queues(amqp_uri: str):
+    """Reply queues of RPC proxies closed earlier wait out their expiry; a restart would have to
+    recover each (with this machine's file handle limit, thousands stall it). Only the test's
+    own vhost: other people's queues are theirs."""
+    with Connection(amqp_uri) as conn:
+        vhost = conn.virtual_host
+        listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name",
+                                  "consumers"], check=True, capture_output=True, text=True,
+                                 timeout=60).stdout
+        idle = [line.split()[0] for line in listing.splitlines()[1:]
+                if line.startswith("rpc.reply-") and line.split()[-1] == "0"]
+        for name in idle:
+            conn.default_channel.queue_delete(name)
+
+
+def bounce_rabbitmq(amqp_uri: str):
+    forget_idle_reply_queues(amqp_uri)
+    rabbitmqctl("stop_app")
+    eventlet.sleep(2.0)
+    rabbitmqctl("start_app")
+    rabbitmqctl("await_startup")
+
+
+def duplicate_and_drop(cluster, tap, source: str, count: int = 6, projector=None) -> int:
+    """The source's first envelopes delivered a second time to every subscriber, and whatever
+    waits in the projector's feed of that source dropped (how many: returned). With the
+    `projector` process given, it is paused for a second first, so that its feed fills up and
+    the drop loses events the projector has not seen."""
+    if projector is not None:
+        os.killpg(projector.proc.pid, signal.SIGSTOP)
+        eventlet.sleep(1.0)
+    try:
+        with cluster.rpc("auditor") as rpc:
+            for envelope in getattr(rpc, source).notifications(after=0, limit=count):
+                tap.publish(envelope)
+        with Connection(cluster.amqp_uri) as conn:
+            return conn.default_channel.queue_purge(
+                f"seklik.{source}--projector.on_{source}_event") or 0
+    finally:
+        if projector is not None:
+            os.killpg(projector.proc.pid, signal.SIGCONT)
+
+
+def bounce_postgres():
+    version = subprocess.run(["ls", "/etc/postgresql"], capture_output=True, text=True,
+                             check=True).stdout.split()[0]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+                   check=True, capture_output=True, timeout=120)
+
+
+def missing(cluster, books: Books) -> str:
+    """For each acknowledged command whose partner is not stored: what partners holds of its
+    partner and of its command record (the aggregates' own events), so that a failure says
+    whether the answer was never committed or the log cannot be read past it."""
+    from shared.application import CommandRecord
+    gone = {c: p for c, p in books.acknowledged.items()
+            if p not in books.stored_ids}
+    if not gone:
+        return ""
+    lines = []
+    with cluster.rpc("auditor", timeout=10) as rpc:
+        for command_id, partner_id in sorted(gone.items())[:10]:
+            record = str(CommandRecord.create_id(command_id))
+            try:
+                held = [(e["notification_id"], e["type"]) for e in
+                        rpc.partners.aggregate_events(originator_id=partner_id)]
+                recorded = [(e["notification_id"], e["type"]) for e in
+                            rpc.partners.aggregate_events(originator_id=record)]
+            except Exception as exc:
+                held = recorded = f"{type(exc).__name__}: {exc}"
+            lines.append(f"  {command_id} -> partner {partner_id}: partner events {held}, "
+                         f"command record {record} events {recorded}")
+    return "\nnot stored:\n" + "\n".join(lines) + f"\nlast read error: {books.read_error}"
+
+
 def check(cluster, books: Books, line: str) -> None:
+    line += missing(cluster, books)
     print(line)
     assert books.counts["lost"] == 0, line
     assert books.counts["duplicated"] == 0, line
