@@ -285,8 +285,9 @@ def aggregate_envelopes(app, originator_id: uuid.UUID, after: int, limit: int) -
 
 def check_page(after, limit) -> None:
     errors = {}
-    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-        errors["after"] = ["must be an integer notification id, 0 or more"]
+    # Bounded as the stores' 64-bit integers are: past them a query fails, it is no page.
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 2**63:
+        errors["after"] = ["must be an integer position from 0 to 2^63 - 1"]
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
         errors["limit"] = ["must be an integer from 1 to 1000"]
     if errors:
