@@ -104,7 +104,7 @@ def cmd_keygen(args, settings: Settings) -> int:
     from eventsourcing.cryptography import AESCipher
 
     issuer = Ed25519PrivateKey.generate()
-    services = {name: Ed25519PrivateKey.generate() for name in cluster.service_commands()}
+    services = {name: Ed25519PrivateKey.generate() for name in event_sourced_services()}
     lines = [
         f"# SEKLIK keys, made {dt.date.today().isoformat()} by `seklik keygen`. Keep them secret.",
         "# CIPHER_KEY encrypts personal data at rest: keep it as long as the records (10 years).",
@@ -126,7 +126,7 @@ def cmd_ping(args, settings: Settings) -> int:
     try:
         with rpc_proxy(settings, "system", sub="healthcheck", timeout=10,
                        service=args.service) as rpc:
-            getattr(rpc, args.service).notifications(after=0, limit=1)
+            getattr(rpc, args.service).health()
     except Exception as exc:
         print(f"{args.service} does not answer: {exc}", file=sys.stderr)
         return 1
@@ -322,8 +322,10 @@ def cmd_up(args, settings: Settings) -> int:
             cmd_demo(args, settings)
         if args.exit:
             return 0
+        port = os.environ.get("SEKLIK_HTTP_PORT", "8000")
         print("\nSEKLIK is running. Mint a token with `seklik token --sub you --role admin` and "
-              "call it with nameko's ClusterRpcProxy. Ctrl-C stops it.")
+              f"call it over HTTP (http://127.0.0.1:{port}/docs) or with nameko's "
+              "ClusterRpcProxy. Ctrl-C stops it.")
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)
         print("a service stopped; see its log", file=sys.stderr)
@@ -338,7 +340,8 @@ def cmd_up(args, settings: Settings) -> int:
 
 
 def event_sourced_services(only=None) -> list[str]:
-    return [s for s in cluster.service_commands() if not only or s in only]
+    return [s for s in cluster.service_commands()
+            if cluster.event_sourced(s) and (not only or s in only)]
 
 
 def trusted_keys(args, settings: Settings, digests: list[tuple[str, dict]],

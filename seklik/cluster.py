@@ -41,6 +41,14 @@ def service_class(service: str):
     return getattr(importlib.import_module(module), name)
 
 
+def event_sourced(service: str) -> bool:
+    """Whether `service` keeps an event store (the gateway keeps none: no log to audit, no
+    key of its own)."""
+    from shared.service import EventSourcedService
+
+    return issubclass(service_class(service), EventSourcedService)
+
+
 def durable_queues() -> list[str]:
     """Every queue a SEKLIK service declares that outlives its processes (RPC and feeds)."""
     from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
@@ -105,7 +113,8 @@ def stop_all(procs, sig=signal.SIGTERM, grace: float = 6) -> None:
 
 def wait_answering(rpc_factory, service: str, proc: subprocess.Popen, log_path: Path | None,
                    timeout: float = 60) -> None:
-    """Until `proc` itself consumes (its log says so) and `service` answers RPC."""
+    """Until `proc` itself consumes (its log says so) and `service` answers RPC (`health`,
+    which every service has, the gateway too)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -117,7 +126,7 @@ def wait_answering(rpc_factory, service: str, proc: subprocess.Popen, log_path: 
     with rpc_factory(timeout=2) as rpc:  # one proxy for every try: each leaves a reply queue
         while time.monotonic() < deadline:
             try:
-                getattr(rpc, service).notifications(after=0, limit=1)
+                getattr(rpc, service).health()
                 return
             except Exception:
                 time.sleep(0.3)

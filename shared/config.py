@@ -46,6 +46,8 @@ VARIABLES = {
                                  "whichever comes first",
     "SEKLIK_CATCHUP_INTERVAL": "seconds between two catch-up reads of a consumer's sources",
     "SEKLIK_EXPIRY_INTERVAL": "seconds between two scheduled checks for overdue proofs",
+    "SEKLIK_HTTP_PORT": "the HTTP gateway's port (default 8000; config.yaml maps it into nameko's "
+                        "WEB_SERVER_ADDRESS)",
     "SEKLIK_TOKEN": "the token the seklik command line sends (else it mints a local one)",
     "CIPHER_KEY": "AES key (base64, `seklik keygen`): personal data encrypted at rest",
     "CIPHER_TOPIC": "the cipher (default eventsourcing.cryptography:AESCipher)",

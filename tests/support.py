@@ -32,6 +32,15 @@ def token(*roles: str, sub: str = "tester", **claims) -> str:
     return mint_token(ISSUER_KEY, sub, roles, regency=REGENCY_CODE, **claims)
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on now (for the gateway of a test: others run tests here)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def actor(*roles: str, sub: str = "tester") -> dict:
     return {"sub": sub, "roles": sorted(roles)}
 

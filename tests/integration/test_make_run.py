@@ -9,6 +9,7 @@ import pytest
 from kombu import Connection
 
 from seklik.cluster import ROOT, durable_queues
+from tests.support import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +20,8 @@ def test_seklik_up_runs_the_demo_round_on_sqlite_and_exits(rabbit, tmp_path):
             conn.default_channel.queue_delete(name)
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTGRES_")}
     env.update(SEKLIK_DATA_DIR=str(tmp_path / "data"), AMQP_URI=rabbit,
-               SEKLIK_ENV="development", PYTHONWARNINGS="ignore", SEKLIK_CATCHUP_INTERVAL="1")
+               SEKLIK_ENV="development", PYTHONWARNINGS="ignore", SEKLIK_CATCHUP_INTERVAL="1",
+               SEKLIK_HTTP_PORT=str(free_port()))
     done = subprocess.run([sys.executable, "-m", "seklik.cli", "up", "--demo", "--exit",
                            "--logs", str(tmp_path / "logs")], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from seklik.cluster import ROOT, service_commands
-from tests.support import AMQP_URI
+from tests.support import AMQP_URI, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +49,7 @@ def test_seklik_up_stops_every_service_within_ten_seconds(rabbit, tmp_path, sig)
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTGRES_")}
     env.update({"SEKLIK_ENV": "development", "SEKLIK_DATA_DIR": str(tmp_path / "data"),
                 "AMQP_URI": AMQP_URI, "PYTHONWARNINGS": "ignore",
-                "SEKLIK_CATCHUP_INTERVAL": "1"})
+                "SEKLIK_CATCHUP_INTERVAL": "1", "SEKLIK_HTTP_PORT": str(free_port())})
     out = tmp_path / "up.out"
     with open(out, "wb") as sink:
         up = subprocess.Popen([sys.executable, "-m", "seklik.cli", "up", "--logs",

@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SEKLIK_SERVICES = {name: spec for name, spec in COMPOSE["services"].items()
                    if name not in ("rabbitmq", "postgres")}
+# The services that keep an event store: each has a key, a database and an RPC healthcheck.
+# The gateway keeps none of them (checked below).
+EVENT_SOURCED = {name: spec for name, spec in SEKLIK_SERVICES.items() if name != "gateway"}
 # The code, less the table that names the variables (naming one is not reading it).
 SOURCES = re.sub(r"VARIABLES = \{.*?\n\}\n", "", "\n".join(
     p.read_text() for folder in ("shared", "services", "seklik")
@@ -58,7 +61,7 @@ def test_every_variable_the_readme_lists_is_read_by_the_code(variable):
     assert "VARIABLES = {" not in SOURCES
 
 
-@pytest.mark.parametrize("name", sorted(SEKLIK_SERVICES))
+@pytest.mark.parametrize("name", sorted(EVENT_SOURCED))
 def test_each_container_is_health_checked_over_rpc_and_waits_for_its_backends(name):
     spec = SEKLIK_SERVICES[name]
     assert spec["healthcheck"]["test"] == ["CMD", "seklik", "ping", name]
@@ -133,7 +136,8 @@ def test_keygen_prints_every_key_the_compose_file_asks_of_env(capsys):
     asked = set(re.findall(r"\$\{((?:SEKLIK_\w+_KEYS?)|CIPHER_KEY)\b",
                            (ROOT / "docker-compose.yml").read_text()))
     assert asked <= set(block), asked - set(block)
-    assert {f"SEKLIK_{name.upper()}_KEY" for name in SEKLIK_SERVICES} <= set(block)
+    assert {f"SEKLIK_{name.upper()}_KEY" for name in EVENT_SOURCED} <= set(block)
+    assert "SEKLIK_GATEWAY_KEY" not in block  # the gateway signs nothing
 
 
 def test_with_the_keygen_block_every_service_starts_and_verifies_the_others(capsys):
@@ -142,13 +146,13 @@ def test_with_the_keygen_block_every_service_starts_and_verifies_the_others(caps
     from shared.config import Settings
 
     block = keygen_block(capsys)
-    for name in SEKLIK_SERVICES:
+    for name in EVENT_SOURCED:
         settings = Settings.from_env({**block, "SEKLIK_ENV": "production",
                                       "SEKLIK_REGENCY_CODE": "16.02",
                                       "SEKLIK_SERVICE_KEY": block[f"SEKLIK_{name.upper()}_KEY"]})
         settings.require_secrets()
         keys = TokenKeys.from_settings(settings)
-        assert set(keys.services) == set(SEKLIK_SERVICES)
+        assert set(keys.services) == set(EVENT_SOURCED)
         assert keys.services[name].public_bytes_raw() == service_key(
             settings, name).public_key().public_bytes_raw()
         feed = Caller(f"Bearer {service_token(settings, name)}", keys).authorize(("system",))
@@ -158,7 +162,7 @@ def test_with_the_keygen_block_every_service_starts_and_verifies_the_others(caps
         assert Caller(f"Bearer {issued}", keys).authorize(("admin",))["sub"] == "kominfo.ani"
 
 
-@pytest.mark.parametrize("name", sorted(SEKLIK_SERVICES))
+@pytest.mark.parametrize("name", sorted(EVENT_SOURCED))
 def test_each_container_runs_in_production_with_its_own_key_and_only_public_token_keys(name):
     environment = SEKLIK_SERVICES[name]["environment"]
     assert environment["SEKLIK_ENV"] == "production"
@@ -167,3 +171,15 @@ def test_each_container_runs_in_production_with_its_own_key_and_only_public_toke
     assert "SEKLIK_TOKEN_PRIVATE_KEY" not in environment  # no service can mint people's tokens
     for variable in ("SEKLIK_SERVICE_PUBLIC_KEYS", "SEKLIK_REGENCY_CODE", "CIPHER_KEY"):
         assert ":?" in environment[variable], f"{variable} must be required, not defaulted"
+
+
+def test_the_gateway_publishes_its_port_and_holds_no_key_nor_database():
+    gateway = SEKLIK_SERVICES["gateway"]
+    assert gateway["environment"]["SEKLIK_HTTP_PORT"] == "8000"
+    assert gateway["ports"] == ["${SEKLIK_HTTP_PORT:-8000}:8000"]
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert config["WEB_SERVER_ADDRESS"] == "0.0.0.0:${SEKLIK_HTTP_PORT:8000}"
+    assert "http://127.0.0.1:8000/health" in " ".join(gateway["healthcheck"]["test"])
+    assert gateway["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
+    assert not {v for v in gateway["environment"]
+                if v.endswith("_KEY") or v.endswith("_KEYS") or v.startswith("POSTGRES_")}
