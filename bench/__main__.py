@@ -1,8 +1,9 @@
 """python -m bench [--events N] [--sizes 10000,100000,1000000] [--pg-sizes 10000,100000]
-                  [--skip-commands]
+                  [--skip-commands] [--skip-gateway]
 
 Runs every benchmark, prints each figure beside its baseline from the same run (as a ratio),
-and writes the same tables to docs/benchmarks.md.
+and writes the same tables to docs/benchmarks.md (the gateway's to a section of its own, which
+`python -m bench.gateway` rewrites alone too).
 """
 import argparse
 import contextlib
@@ -12,7 +13,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import broker, commands, history_bench, relay
+from bench import broker, commands, gateway, history_bench, relay
 
 
 class Tee(io.StringIO):
@@ -35,6 +36,7 @@ def main() -> None:
     parser.add_argument("--pg-sizes", default="10000,100000",
                         help="history sizes for verify, rebuild and scale on PostgreSQL")
     parser.add_argument("--skip-commands", action="store_true")
+    parser.add_argument("--skip-gateway", action="store_true")
     args = parser.parse_args()
     out = Tee()
     with broker.own_vhost(), contextlib.redirect_stdout(out):
@@ -51,19 +53,22 @@ def main() -> None:
         print()
         history_bench.main(sizes(args.pg_sizes), "postgres")
         print("```")
-    write(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md", out.getvalue())
+        write(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md", out.getvalue())
+        if not args.skip_gateway:
+            gateway.write_section()
 
 
 START, END = "<!-- make bench writes from here -->", "<!-- to here -->"
 
 
-def write(path: Path, figures: str) -> None:
-    """Replace the figures between the markers; the reading of them around stays."""
-    text = path.read_text() if path.exists() else f"{START}\n{END}\n"
-    if START not in text or END not in text:
-        text = f"{START}\n{END}\n\n{text}"
-    head, rest = text.split(START, 1)
-    path.write_text(f"{head}{START}\n{figures}{END}{rest.split(END, 1)[1]}")
+def write(path: Path, figures: str, start: str = START, end: str = END) -> None:
+    """Replace the figures between the markers (the soak has its own); the reading of them
+    around stays."""
+    text = path.read_text() if path.exists() else f"{start}\n{end}\n"
+    if start not in text or end not in text:
+        text = f"{start}\n{end}\n\n{text}"
+    head, rest = text.split(start, 1)
+    path.write_text(f"{head}{start}\n{figures}{end}{rest.split(end, 1)[1]}")
 
 
 if __name__ == "__main__":

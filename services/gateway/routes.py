@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from services.assessment import schemas as assessment
 from services.assessment.service import AssessmentService
@@ -48,13 +49,13 @@ class Route:
     def roles(self) -> tuple:
         return self.function.allowed_roles
 
-    @property
+    @cached_property  # read on every request: inspect.signature is not cheap
     def arguments(self) -> list[str]:
         """The RPC method's own arguments, `command_id` apart."""
         return [name for name in inspect.signature(self.function).parameters
                 if name not in ("self", "command_id")]
 
-    @property
+    @cached_property
     def command(self) -> bool:
         return "command_id" in inspect.signature(self.function).parameters
 

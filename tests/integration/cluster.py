@@ -17,7 +17,7 @@ from pathlib import Path
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from seklik.cluster import durable_queues, spawn, terminate, wait_answering
+from seklik.cluster import durable_queues, spawn, stop_all, terminate, wait_answering
 from shared.auth import bearer
 from shared import transport  # noqa: F401  (RPC messages stay off the broker's disk)
 from tests.support import token
@@ -70,9 +70,12 @@ class Cluster:
             yield proxy
 
     def stop(self) -> None:
+        """Every process at once (one after the other, five took ten seconds a test): the
+        supervisor first, so that nothing it restarts outlives the cluster."""
         self._supervising = False
-        for proc in self.processes:
-            proc.stop()
+        if getattr(self, "_watcher", None) is not None:
+            self._watcher.kill()
+        stop_all([proc.proc for proc in self.processes])
 
     def supervise(self, interval: float = 0.5) -> None:
         """Restart any service process that exits, as docker-compose's `restart:
@@ -89,7 +92,7 @@ class Cluster:
                         proc.restarts += 1
                 eventlet.sleep(interval)
 
-        eventlet.spawn(watch)
+        self._watcher = eventlet.spawn(watch)
 
 
 class Tap:

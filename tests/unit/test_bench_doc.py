@@ -17,3 +17,15 @@ def test_a_document_without_markers_gets_them_above_what_it_had(tmp_path):
     assert doc.read_text() == f"{START}\nfigures\n{END}\n\nnotes\n"
     write(tmp_path / "new.md", "figures\n")
     assert (tmp_path / "new.md").read_text() == f"{START}\nfigures\n{END}\n"
+
+
+def test_the_gateway_s_section_is_rewritten_alone_and_the_others_stay(tmp_path):
+    from bench import gateway, soak
+
+    doc = tmp_path / "benchmarks.md"
+    sections = [(START, END), (gateway.START, gateway.END), (soak.START, soak.END)]
+    doc.write_text("".join(f"{start}\nold\n{end}\nprose\n" for start, end in sections))
+    write(doc, "gateway figures\n", gateway.START, gateway.END)
+    assert doc.read_text() == (f"{START}\nold\n{END}\nprose\n"
+                               f"{gateway.START}\ngateway figures\n{gateway.END}\nprose\n"
+                               f"{soak.START}\nold\n{soak.END}\nprose\n")
