@@ -151,3 +151,9 @@ def accepted(w, oid, published_on=dt.date(YEAR, 3, 9)):
     w.clock.today = published_on
     w.contracts.submit_proof(oid, proof(published_on, {"page_views": 12_000}), actor=MEDIA)
     w.contracts.review_proof(oid, "accepted", "BAST signed", actor=FINANCE)
+
+
+def paid(w, oid, sp2d_number: str, paid_on: dt.date) -> dict:
+    """The order paid by finance under an SP2D: the payment's answer."""
+    return w.contracts.record_payment(oid, {"sp2d_number": sp2d_number, "paid_on": paid_on},
+                                      actor=FINANCE)

@@ -7,7 +7,7 @@ import pytest
 
 from shared.errors import Conflict, RuleViolated
 from tests.world import (FINANCE, MEDIA, YEAR, accepted, clock,  # noqa: F401
-                         contract, order, proof, tiered_partner, world)
+                         contract, order, paid, proof, tiered_partner, world)
 
 ACTIVITY = "2.16.01.2.06.0001"
 
@@ -85,10 +85,9 @@ def test_a_termination_cancels_unproven_orders_and_releases_what_the_contract_di
         world):
     pid = tiered_partner(world, 1, "B")
     cid = contract(world, pid, ceiling=20_000_000)
-    paid, proven, open_ = (order(world, cid)["order_id"] for _ in range(3))  # 2,220,000 each
-    accepted(world, paid)
-    world.contracts.record_payment(paid, {"sp2d_number": "1/SP2D/LS/2026",
-                                          "paid_on": world.clock.today}, actor=FINANCE)
+    delivered, proven, open_ = (order(world, cid)["order_id"] for _ in range(3))  # 2,220,000 each
+    accepted(world, delivered)
+    paid(world, delivered, "1/SP2D/LS/2026", world.clock.today)
     accepted(world, proven)
 
     ended = world.contracts.terminate_contract(cid, "mitra wanprestasi", actor=FINANCE)
@@ -109,8 +108,7 @@ def test_a_termination_cancels_unproven_orders_and_releases_what_the_contract_di
         world.contracts.amend_contract(cid, {"ceiling": 30_000_000}, "x", actor=FINANCE)
     assert no_addendum.value.code == "contract_terminated"
     # the delivered order is still paid, from what the contract kept
-    world.contracts.record_payment(proven, {"sp2d_number": "2/SP2D/LS/2026",
-                                            "paid_on": world.clock.today}, actor=FINANCE)
+    paid(world, proven, "2/SP2D/LS/2026", world.clock.today)
     assert (status(world)["committed"], status(world)["paid"]) == (4_440_000, 4_440_000)
 
 
@@ -155,9 +153,7 @@ def test_a_reversed_sp2d_lowers_the_realised_and_the_order_is_paid_again_under_a
     with pytest.raises(Conflict) as reused:  # the returned SP2D number stays used
         world.contracts.record_payment(oid, first, actor=FINANCE)
     assert reused.value.code == "sp2d_already_recorded"
-    again = world.contracts.record_payment(
-        oid, {"sp2d_number": "00901/SP2D/LS/2026", "paid_on": dt.date(YEAR, 4, 9)},
-        actor=FINANCE)
+    again = paid(world, oid, "00901/SP2D/LS/2026", dt.date(YEAR, 4, 9))
     assert again["paid_to_partner"] == 2_180_000  # at the threshold: PPN not collected
     assert status(world)["paid"] == 2_220_000
     assert world.contracts.get_contract(cid)["reserved"] == 2_220_000
@@ -172,19 +168,17 @@ def test_the_views_agree_with_contracts_after_corrections_also_after_a_rebuild(w
     kept = contract(world, first, ceiling=20_000_000)
     ended = contract(world, second, "002/SPK/KOMINFO/2026", ceiling=10_000_000)
     world.contracts.amend_contract(kept, {"ceiling": 30_000_000}, "tambah", actor=FINANCE)
-    paid, reversed_ = order(world, kept)["order_id"], order(world, kept)["order_id"]
+    delivered, reversed_ = order(world, kept)["order_id"], order(world, kept)["order_id"]
     plain = order(world, ended)["order_id"]
-    for oid in (paid, reversed_, plain):
+    for oid in (delivered, reversed_, plain):
         accepted(world, oid)
-    for n, oid in enumerate((paid, reversed_, plain), 1):
-        world.contracts.record_payment(oid, {"sp2d_number": f"{n}/SP2D/LS/2026",
-                                             "paid_on": dt.date(YEAR, 4, n)}, actor=FINANCE)
+    for n, oid in enumerate((delivered, reversed_, plain), 1):
+        paid(world, oid, f"{n}/SP2D/LS/2026", dt.date(YEAR, 4, n))
     world.clock.today = dt.date(YEAR, 4, 10)
     world.contracts.reverse_payment(reversed_, "2/SP2D/LS/2026", "retur", actor=FINANCE)
     world.contracts.terminate_contract(ended, "selesai lebih awal", actor=FINANCE)
     world.clock.today = dt.date(YEAR, 4, 20)
-    world.contracts.record_payment(reversed_, {"sp2d_number": "4/SP2D/LS/2026",
-                                               "paid_on": dt.date(YEAR, 4, 20)}, actor=FINANCE)
+    paid(world, reversed_, "4/SP2D/LS/2026", dt.date(YEAR, 4, 20))
     world.project()
 
     (row,) = world.contracts.budget_status(YEAR)

@@ -6,8 +6,8 @@ import pytest
 
 from shared.errors import Conflict, RuleViolated
 from tests.support import company, loaded
-from tests.world import (ADMIN, FINANCE, MEDIA, PRICES, YEAR, accepted, clock,  # noqa: F401
-                         contract, order, proof, tiered_partner, world)
+from tests.world import (ADMIN, FINANCE, MEDIA, PRICES, YEAR, accepted,  # noqa: F401
+                         clock, contract, order, paid, proof, tiered_partner, world)
 
 
 def test_an_online_advertorial_for_a_tier_b_outlet_is_priced_from_the_standard_in_force(world):
@@ -120,19 +120,15 @@ def test_a_pkp_and_a_non_pkp_partner_are_paid_with_the_right_taxes(world):
                    quantity=1)["order_id"]                                        # 1,500,000
     accepted(world, first)
     accepted(world, second)
-    paid = world.contracts.record_payment(first, {"sp2d_number": "00123/SP2D/LS/2026",
-                                                  "paid_on": dt.date(YEAR, 4, 2)},
-                                          actor=FINANCE)
+    taxed = paid(world, first, "00123/SP2D/LS/2026", dt.date(YEAR, 4, 2))
     # 11% of 6,000,000 = 660,000, collected by the treasurer (above Rp2,000,000); PPh 23 2%
     # = 120,000 withheld; the partner receives 6,000,000 − 120,000; the budget spends 6,660,000
     # to the account in force on paid_on (test_partner_corrections.py checks which)
-    assert paid.pop("paid_to_account")["holder"] == company(1)["bank_account"]["holder"]
-    assert paid == {"order_id": first, "dpp": 6_000_000, "ppn": 660_000,
-                    "ppn_collected": 660_000, "pph23": 120_000, "paid_to_partner": 5_880_000,
-                    "realised": 6_660_000, "tax_rules_version": 0}
-    plain = world.contracts.record_payment(second, {"sp2d_number": "00124/SP2D/LS/2026",
-                                                    "paid_on": dt.date(YEAR, 4, 2)},
-                                           actor=FINANCE)
+    assert taxed.pop("paid_to_account")["holder"] == company(1)["bank_account"]["holder"]
+    assert taxed == {"order_id": first, "dpp": 6_000_000, "ppn": 660_000,
+                     "ppn_collected": 660_000, "pph23": 120_000, "paid_to_partner": 5_880_000,
+                     "realised": 6_660_000, "tax_rules_version": 0}
+    plain = paid(world, second, "00124/SP2D/LS/2026", dt.date(YEAR, 4, 2))
     assert plain.pop("paid_to_account")["holder"] == company(2)["bank_account"]["holder"]
     assert plain == {"order_id": second, "dpp": 1_500_000, "ppn": 0, "ppn_collected": 0,
                      "pph23": 30_000, "paid_to_partner": 1_470_000, "realised": 1_500_000,
@@ -157,14 +153,11 @@ def test_at_most_rp2_000_000_the_partner_keeps_the_ppn_one_rupiah_above_it_is_co
     world.contracts.set_tax_rules(dt.date(YEAR, 4, 2), {
         "ppn_rate": "11/100", "dpp_factor": "1/1", "pph23_rate": "2/100",
         "collection_threshold": 2_000_000}, actor=FINANCE)
-    kept = world.contracts.record_payment(at, {"sp2d_number": "1/SP2D/LS/2026",
-                                               "paid_on": dt.date(YEAR, 4, 2)}, actor=FINANCE)
+    kept = paid(world, at, "1/SP2D/LS/2026", dt.date(YEAR, 4, 2))
     assert (kept["ppn"], kept["ppn_collected"], kept["paid_to_partner"],
             kept["tax_rules_version"]) == (220_000, 0, 2_180_000, 2)
     # a DPP one rupiah above the threshold (the version in force on 1 April)
-    collected = world.contracts.record_payment(above, {"sp2d_number": "2/SP2D/LS/2026",
-                                                       "paid_on": dt.date(YEAR, 4, 1)},
-                                               actor=FINANCE)
+    collected = paid(world, above, "2/SP2D/LS/2026", dt.date(YEAR, 4, 1))
     assert (collected["ppn"], collected["ppn_collected"], collected["paid_to_partner"],
             collected["tax_rules_version"]) == (220_000, 220_000, 1_960_000, 1)
 
@@ -181,11 +174,8 @@ def test_a_rate_change_mid_year_taxes_each_payment_by_its_paid_on_date(world):
     assert world.contracts.get_contract(cid)["reserved"] == 2 * 2_775_000
     accepted(world, before)
     accepted(world, after)
-    june = world.contracts.record_payment(before, {"sp2d_number": "1/SP2D/LS/2026",
-                                                   "paid_on": dt.date(YEAR, 6, 30)},
-                                          actor=FINANCE)
-    july = world.contracts.record_payment(after, {"sp2d_number": "2/SP2D/LS/2026",
-                                                  "paid_on": dt.date(YEAR, 7, 1)}, actor=FINANCE)
+    june = paid(world, before, "1/SP2D/LS/2026", dt.date(YEAR, 6, 30))
+    july = paid(world, after, "2/SP2D/LS/2026", dt.date(YEAR, 7, 1))
     assert (june["ppn"], june["realised"], june["tax_rules_version"]) == (275_000, 2_775_000, 1)
     assert (july["ppn"], july["realised"], july["tax_rules_version"]) == (300_000, 2_800_000, 2)
     assert june["paid_to_partner"] == july["paid_to_partner"] == 2_450_000  # PPN collected
@@ -280,8 +270,7 @@ def test_a_payment_needs_an_accepted_proof(world):
     pid = tiered_partner(world, 1, "B")
     oid = order(world, contract(world, pid))["order_id"]
     with pytest.raises(RuleViolated) as refused:
-        world.contracts.record_payment(oid, {"sp2d_number": "1/SP2D", "paid_on": dt.date(
-            YEAR, 4, 1)}, actor=FINANCE)
+        paid(world, oid, "1/SP2D", dt.date( YEAR, 4, 1))
     assert refused.value.code == "proof_not_accepted"
 
 
@@ -306,9 +295,8 @@ def test_the_reporting_views_agree_with_contracts_to_the_rupiah_also_after_a_reb
               for n, pid in enumerate((above, below, plain), 1)]
     for n, oid in enumerate(orders):
         accepted(world, oid)
-        world.contracts.record_payment(oid, {"sp2d_number": f"{n}/SP2D/LS/2026",
-                                             "paid_on": dt.date(YEAR, 3, 31 + n) if n == 0
-                                             else dt.date(YEAR, 4, n)}, actor=FINANCE)
+        paid(world, oid, f"{n}/SP2D/LS/2026",
+             dt.date(YEAR, 3, 31 + n) if n == 0 else dt.date(YEAR, 4, n))
     world.project()
     ledger = {r["order_id"]: r for r in world.reporting.payment_ledger(YEAR)}
     for oid in orders:

@@ -108,15 +108,14 @@ def test_every_services_events_verify_from_their_envelopes_alone(world, monkeypa
 
     from shared import personal
     from shared.domain import chain_hash, hashed_fields
-    from tests.world import FINANCE, YEAR, accepted, contract, order, tiered_partner
+    from tests.world import FINANCE, YEAR, accepted, contract, order, paid, tiered_partner
 
     pid = tiered_partner(world, 1, "B")
     cid = contract(world, pid)
-    paid = order(world, cid)["order_id"]
+    settled = order(world, cid)["order_id"]
     world.contracts.cancel_order(order(world, cid)["order_id"], "agenda moved", actor=FINANCE)
-    accepted(world, paid)
-    world.contracts.record_payment(paid, {"sp2d_number": "00123/SP2D/LS/2026",
-                                          "paid_on": dt.date(YEAR, 4, 2)}, actor=FINANCE)
+    accepted(world, settled)
+    paid(world, settled, "00123/SP2D/LS/2026", dt.date(YEAR, 4, 2))
     world.project()
     apps = (world.partners, world.assessment, world.contracts, world.reporting)
     logs = {app.name: app.notifications(0, 1000) for app in apps}

@@ -12,7 +12,7 @@ from shared.errors import Conflict, NotFound, RuleViolated
 from shared.personal import masked
 from tests.support import actor, company, loaded
 from tests.world import (ADMIN, FINANCE, VERIFIER, YEAR, accepted, clock,  # noqa: F401
-                         contract, order, tiered_partner, world)
+                         contract, order, paid, tiered_partner, world)
 
 OWN = actor("media", sub="redaksi.sriwijaya")
 NEW_ACCOUNT = {"bank": "Bank Sumsel Babel", "number": "1450099887766",
@@ -144,12 +144,9 @@ def test_a_partner_becoming_pkp_mid_year_is_taxed_by_the_status_on_each_paid_on(
     world.sync()
     accepted(world, before)
     accepted(world, after)
-    june = world.contracts.record_payment(before, {"sp2d_number": "1/SP2D/LS/2026",
-                                                   "paid_on": dt.date(YEAR, 6, 30)},
-                                          actor=FINANCE)
+    june = paid(world, before, "1/SP2D/LS/2026", dt.date(YEAR, 6, 30))
     # the order was placed while not PKP and is paid after: taxed as PKP on the payment date
-    july = world.contracts.record_payment(after, {"sp2d_number": "2/SP2D/LS/2026",
-                                                  "paid_on": dt.date(YEAR, 7, 1)}, actor=FINANCE)
+    july = paid(world, after, "2/SP2D/LS/2026", dt.date(YEAR, 7, 1))
     assert (june["ppn"], june["ppn_collected"], june["paid_to_partner"], june["realised"]) == (
         0, 0, 2_450_000, 2_500_000)
     assert (july["ppn"], july["ppn_collected"], july["paid_to_partner"], july["realised"]) == (
@@ -182,16 +179,12 @@ def test_each_payment_goes_to_the_account_in_force_on_its_paid_on_date(world):
     world.sync()
     key = world.contracts.settings.digest_key
     old_number = company(1)["bank_account"]["number"]
-    june = world.contracts.record_payment(before, {"sp2d_number": "1/SP2D/LS/2026",
-                                                   "paid_on": dt.date(YEAR, 6, 14)},
-                                          actor=FINANCE)
+    june = paid(world, before, "1/SP2D/LS/2026", dt.date(YEAR, 6, 14))
     # paid the day before the decision: the account at registration, whatever is recorded later
     assert june["paid_to_account"] == {
         "bank": "Bank Sumsel Babel", "holder": company(1)["bank_account"]["holder"],
         "ending": old_number[-4:], "digest": number_digest(key, "bank_account", old_number)}
-    july = world.contracts.record_payment(after, {"sp2d_number": "2/SP2D/LS/2026",
-                                                  "paid_on": dt.date(YEAR, 6, 15)},
-                                          actor=FINANCE)
+    july = paid(world, after, "2/SP2D/LS/2026", dt.date(YEAR, 6, 15))
     assert july["paid_to_account"] == {
         "bank": NEW_ACCOUNT["bank"], "holder": NEW_ACCOUNT["holder"], "ending": "7766",
         "digest": number_digest(key, "bank_account", NEW_ACCOUNT["number"])}

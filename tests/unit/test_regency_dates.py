@@ -19,7 +19,7 @@ from shared.config import ConfigurationError, Settings
 from shared.consumer import TrackedConsumer
 from shared.errors import NotFound
 from tests.support import POLICY_2026, actor, company, loaded
-from tests.world import (FINANCE, YEAR, accepted, clock, contract, order,  # noqa: F401
+from tests.world import (FINANCE, YEAR, accepted, clock, contract, order, paid,  # noqa: F401
                          tiered_partner, world)
 
 ADMIN = actor("admin", sub="kominfo.ani")
@@ -122,8 +122,7 @@ def test_a_payment_at_0100_wib_on_new_year_s_day_is_not_in_the_year_end_report(
     accepted(world, oid, published_on=dt.date(YEAR, 12, 18))
     at(monkeypatch, clock, dt.datetime(YEAR, 12, 31, 18, 0, tzinfo=UTC))  # 1 Jan 2027 WIB
     assert world.contracts.today() == dt.date(YEAR + 1, 1, 1)
-    world.contracts.record_payment(oid, {"sp2d_number": "01234/SP2D/LS/2026",
-                                         "paid_on": dt.date(YEAR, 12, 31)}, actor=FINANCE)
+    paid(world, oid, "01234/SP2D/LS/2026", dt.date(YEAR, 12, 31))
     world.project()
     closing = world.reporting.payment_ledger(YEAR, as_of=dt.date(YEAR, 12, 31))
     assert [row["order_id"] for row in closing] == []

@@ -10,7 +10,7 @@ import tests.world
 from services.reporting.application import ReportingApplication
 from shared.config import Settings
 from tests.support import company
-from tests.world import (FINANCE, YEAR, accepted, clock, contract, order,  # noqa: F401
+from tests.world import (FINANCE, YEAR, accepted, clock, contract, order, paid,  # noqa: F401
                          tiered_partner, world)
 
 
@@ -48,8 +48,7 @@ def equal_rows(world, one_brand):
         accepted(w, oid, dt.date(YEAR, 3, 9))
     w.clock.today = dt.date(YEAR, 3, 20)
     for n, oid in enumerate(orders[::2], 1):
-        w.contracts.record_payment(oid, {"sp2d_number": f"0003{n}/SP2D/LS/2026",
-                                         "paid_on": dt.date(YEAR, 3, 20)}, actor=FINANCE)
+        paid(w, oid, f"0003{n}/SP2D/LS/2026", dt.date(YEAR, 3, 20))
     w.project()
     w.pids = pids
     return w

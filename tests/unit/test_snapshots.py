@@ -15,8 +15,8 @@ from services.partners.application import PartnersApplication
 from services.partners.domain import Partner
 from shared.application import SNAPSHOT_EVERY
 from shared.domain import verify_chain
-from tests.world import (ASSESSOR, FINANCE, YEAR, accepted, clock, contract, order,  # noqa: F401
-                         tiered_partner, world)
+from tests.world import (ASSESSOR, FINANCE, YEAR, accepted, clock, contract,  # noqa: F401
+                         order, paid, tiered_partner, world)
 
 ACTIVITY = "2.16.01.2.06.0001"
 
@@ -51,8 +51,7 @@ def test_a_budget_and_a_contract_load_from_snapshots_to_the_state_their_events_g
         contract(world, pid, f"{n:03d}/SPK/2026", ceiling=1_000_000)
     orders = [order(world, cid)["order_id"] for _ in range(9)]
     accepted(world, orders[0])
-    world.contracts.record_payment(orders[0], {"sp2d_number": "00001/SP2D/LS/2026",
-                                               "paid_on": world.clock.today}, actor=FINANCE)
+    paid(world, orders[0], "00001/SP2D/LS/2026", world.clock.today)
     budget = world.contracts.budget(YEAR, ACTIVITY)
     for aggregate_id in (budget.id, uuid.UUID(cid)):
         snapshots = list(world.contracts.snapshots.get(aggregate_id))

@@ -13,7 +13,7 @@ from services.reporting.application import ReportingApplication
 from shared.config import Settings
 from shared.errors import Conflict, RuleViolated
 from shared.personal import MASKED_UNKNOWN
-from tests.world import (FINANCE, YEAR, accepted, clock, contract, order,  # noqa: F401
+from tests.world import (FINANCE, YEAR, accepted, clock, contract, order, paid,  # noqa: F401
                          tiered_partner, world)
 
 MARCH = 3
@@ -23,8 +23,7 @@ PPN_NTPN = "9876F5E4D3C2B1A0"
 
 def pay(w, oid, sp2d, day):
     w.clock.today = day
-    return w.contracts.record_payment(oid, {"sp2d_number": sp2d, "paid_on": day},
-                                      actor=FINANCE)
+    return paid(w, oid, sp2d, day)
 
 
 @pytest.fixture
