@@ -8,6 +8,8 @@ COPY services ./services
 COPY seklik ./seklik
 COPY docker-compose.yml ./
 RUN pip install --no-cache-dir .
-RUN useradd --system --home /app seklik && chown -R seklik /app
+# The file store's volume is mounted here; a new named volume takes this folder's owner.
+RUN useradd --system --home /app seklik && chown -R seklik /app \
+    && mkdir -p /var/lib/seklik/files && chown seklik /var/lib/seklik/files
 USER seklik
 CMD ["nameko", "run", "--config", "config.yaml", "services.partners.service:PartnersService"]

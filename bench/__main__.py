@@ -2,8 +2,8 @@
                   [--skip-commands] [--skip-gateway]
 
 Runs every benchmark, prints each figure beside its baseline from the same run (as a ratio),
-and writes the same tables to docs/benchmarks.md (the gateway's to a section of its own, which
-`python -m bench.gateway` rewrites alone too).
+and writes the same tables to docs/benchmarks.md (the gateway's and the uploads' to sections of
+their own, which `python -m bench.gateway` and `python -m bench.uploads` rewrite alone too).
 """
 import argparse
 import contextlib
@@ -13,7 +13,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import broker, commands, gateway, history_bench, relay
+from bench import broker, commands, gateway, history_bench, relay, uploads
 
 
 class Tee(io.StringIO):
@@ -56,6 +56,7 @@ def main() -> None:
         write(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md", out.getvalue())
         if not args.skip_gateway:
             gateway.write_section()
+            uploads.write_section(mb=5, uploads=8)
 
 
 START, END = "<!-- make bench writes from here -->", "<!-- to here -->"

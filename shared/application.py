@@ -15,6 +15,7 @@ import logging
 import random
 import time
 import uuid
+from functools import cached_property
 from itertools import chain
 from typing import Callable, Iterator
 
@@ -29,6 +30,7 @@ from shared.config import Settings, store_setup
 from shared.domain import (ENVELOPE_FIELDS, GENESIS, Aggregate, acting_as, canonical,
                            event_payload, jsonable, schema_version_of)
 from shared.errors import Conflict, NotFound
+from shared.files import FileStore
 from shared.personal import keyed_digest
 from shared.schemas import check_command_id
 from shared.quarantine import Quarantine
@@ -84,8 +86,21 @@ class CommandRecord(Aggregate):
 
 def payload_digest(key: bytes, args: tuple, kwargs: dict) -> str:
     """HMAC-SHA256 (under Settings.digest_key) of the canonical JSON of a command's arguments:
-    a plain hash of a payload holding a NIK or an NPWP could be brute-forced from a dump."""
-    return keyed_digest(key, canonical({"args": list(args), "kwargs": kwargs}).decode())
+    a plain hash of a payload holding a NIK or an NPWP could be brute-forced from a dump.
+
+    An upload's `upload_id` does not count: it is new for each request, while the bytes it
+    stands for count by the `sha256` beside it (shared.schemas.UploadSchema), so the same file
+    sent again under the same command id is the same command."""
+    return keyed_digest(key, canonical({"args": list(args),
+                                        "kwargs": without_upload_ids(kwargs)}).decode())
+
+
+def without_upload_ids(value):
+    if isinstance(value, dict):
+        return {k: without_upload_ids(v) for k, v in value.items() if k != "upload_id"}
+    if isinstance(value, (list, tuple)):
+        return [without_upload_ids(v) for v in value]
+    return value
 
 
 def command(method: Callable) -> Callable:
@@ -238,6 +253,11 @@ class ServiceApplication(Application):
         self._after_save: list[Callable[[], None]] = []
         # What this store's consumers (and its relay) could not apply: shared/quarantine.py.
         self.quarantine = Quarantine(self.sql, self.mapper.cipher, self.settings.regency_code)
+
+    @cached_property
+    def files(self) -> FileStore:
+        """The deployment's file store, sealed with this store's cipher (shared/files.py)."""
+        return FileStore.from_settings(self.settings, self.mapper.cipher)
 
     def today(self) -> dt.date:
         """The regency's date now (SEKLIK_TIMEZONE): the date rules are judged on. From 00:00

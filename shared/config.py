@@ -49,6 +49,14 @@ VARIABLES = {
     "SEKLIK_HTTP_PORT": "the HTTP gateway's port (default 8000; config.yaml maps it into nameko's "
                         "WEB_SERVER_ADDRESS)",
     "SEKLIK_TOKEN": "the token the seklik command line sends (else it mints a local one)",
+    "SEKLIK_FILES_DIR": "folder of the file store (uploaded documents and proofs, sealed; "
+                        "default <SEKLIK_DATA_DIR>/files)",
+    "SEKLIK_FILE_LIMIT_MB": "largest file an upload may be, in MB (default 10)",
+    "SEKLIK_S3_ENDPOINT": "an S3-compatible file store (MinIO) instead of the folder: "
+                          "http(s)://host:port",
+    "SEKLIK_S3_BUCKET": "its bucket (default seklik-files)",
+    "SEKLIK_S3_ACCESS_KEY": "its access key",
+    "SEKLIK_S3_SECRET_KEY": "its secret key",
     "CIPHER_KEY": "AES key (base64, `seklik keygen`): personal data encrypted at rest",
     "CIPHER_TOPIC": "the cipher (default eventsourcing.cryptography:AESCipher)",
     "POSTGRES_HOST": "PostgreSQL host; setting it switches every store to PostgreSQL",
@@ -87,6 +95,16 @@ def regency_zone(name: str) -> ZoneInfo:
         ) from None
 
 
+def megabytes(name: str, text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 1024:  # NaN fails too
+        raise ConfigurationError(f"{name} is {text!r}: give a number of MB from 0.1 to 1024")
+    return int(value * 1024 * 1024)
+
+
 @dataclass(frozen=True)
 class Settings:
     amqp_uri: str
@@ -109,6 +127,9 @@ class Settings:
     checkpoint_every: int = 100       # signed checkpoints: every N events or T seconds
     checkpoint_seconds: float = 10.0
     timezone: str = DEFAULT_TIMEZONE  # validated by from_env; `zone` is its ZoneInfo
+    files_dir: Path | None = None     # the file store's folder (shared/files.py), or
+    s3: dict | None = None            # its S3-compatible bucket
+    file_limit: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -148,6 +169,14 @@ class Settings:
             checkpoint_every=max(1, int(env.get("SEKLIK_CHECKPOINT_EVERY", "100"))),
             checkpoint_seconds=float(env.get("SEKLIK_CHECKPOINT_SECONDS", "10")),
             timezone=regency_zone(env.get("SEKLIK_TIMEZONE") or DEFAULT_TIMEZONE).key,
+            files_dir=Path(env.get("SEKLIK_FILES_DIR")
+                           or Path(env.get("SEKLIK_DATA_DIR", "var/data")) / "files"),
+            s3={"endpoint": env["SEKLIK_S3_ENDPOINT"],
+                "bucket": env.get("SEKLIK_S3_BUCKET", "seklik-files"),
+                "access_key": env.get("SEKLIK_S3_ACCESS_KEY", ""),
+                "secret_key": env.get("SEKLIK_S3_SECRET_KEY", "")}
+            if env.get("SEKLIK_S3_ENDPOINT") else None,
+            file_limit=megabytes("SEKLIK_FILE_LIMIT_MB", env.get("SEKLIK_FILE_LIMIT_MB", "10")),
         )
 
     @property

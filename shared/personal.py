@@ -70,9 +70,10 @@ def each_personal(value, change: Callable[[str, object], object]):
     """`value` with every personal number in it replaced by `change(field, number)`.
 
     The one rule of what is personal: any `npwp` or `nik` (at any depth), the `number` of a
-    `bank_account`, and the `number` of a document (a dict with a `kind` and a `number`: a
-    DocumentSubmitted payload, a document in a partner's file). `number` is a plain string or
-    a sealed value."""
+    `bank_account`, the `number` of a document (a dict with a `kind` and a `number`: a
+    DocumentSubmitted payload, a document in a partner's file), and the `name` of a kept `file`
+    (people name their scans after the number on them: "KTP 3201....jpg"). `number` is a plain
+    string or a sealed value."""
     if isinstance(value, (list, tuple)):
         return [each_personal(v, change) for v in value]
     if not isinstance(value, dict) or is_sealed(value):
@@ -89,6 +90,8 @@ def each_personal(value, change: Callable[[str, object], object]):
             out[key] = account
         elif key == "number" and document and _is_personal(item):
             out[key] = change("document", item)
+        elif key == "file" and isinstance(item, dict) and _is_personal(item.get("name")):
+            out[key] = {**each_personal(item, change), "name": change("file_name", item["name"])}
         else:
             out[key] = each_personal(item, change)
     return out

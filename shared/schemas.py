@@ -319,3 +319,29 @@ def one_of(name: str, choices, **kwargs) -> Text:
 
 def fiscal_year(**kwargs) -> Count:
     return Count(2000, 2100, error="fiscal_year must be a year such as 2026", **kwargs)
+
+
+def sha256(**kwargs) -> Text:
+    return Text(64, pattern=r"[0-9a-f]{64}",
+                error="sha256 must be the file's SHA-256 as 64 lowercase hex digits", **kwargs)
+
+
+# Files (shared/files.py) -------------------------------------------------------------------
+
+class UploadSchema(Strict):
+    """A file sent with the request: the gateway staged it under `upload_id` (a random id only
+    the uploader learns) and found it to hash to `sha256`, which the service checks again;
+    `name` is what the sender called it, kept for the download."""
+    upload_id = Id(required=True)
+    sha256 = sha256(required=True)
+    name = Text(255, required=True, pattern=r"[^/\\]+",
+                error="name must be a file's name, without a folder (no / or \\)")
+
+
+def one_file(data: dict) -> None:
+    """A document or proof names its file once: by `sha256` when the file is kept elsewhere,
+    or as `file` when it was sent with the request (SEKLIK keeps it)."""
+    if ("sha256" in data) == ("file" in data):
+        raise ValidationError(
+            "give either sha256 (the SHA-256 of a file kept elsewhere) or the file itself "
+            "(multipart/form-data, part `file`), not both and not neither", "sha256")

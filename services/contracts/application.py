@@ -221,8 +221,29 @@ class ContractsApplication(ServiceApplication):
     @command
     def submit_proof(self, order_id, proof: dict):
         order = self.order(order_id)
+        proof = dict(proof)  # a retried command runs again on the same arguments
+        file = proof.pop("file", None)
+        upload = self.files.opened(file) if file else None
+        if upload:
+            proof.update(sha256=upload.sha256, file=upload.record())
         order.submit_proof(today=self.today(), **proof)
-        return {"order_id": order.id, "status": order.status}, [order]
+        if upload:
+            self.files.keep(upload)
+        return {"order_id": order.id, "status": order.status, "sha256": proof["sha256"]}, [order]
+
+    def proof_file(self, order_id) -> dict:
+        """What SEKLIK keeps of the order's proof file: {order_id, sha256, size, media_type,
+        name}; NotFound when there is no proof, or `file_not_kept` when only its sha256 was
+        filed."""
+        order = self.order(order_id)
+        if not order.proof:
+            raise NotFound(f"order {order.id} has no proof", code="no_proof")
+        if not order.proof.get("file"):
+            raise NotFound(f"the proof of order {order.id} was filed by its SHA-256 only: "
+                           "SEKLIK does not keep its file", code="file_not_kept",
+                           details={"sha256": order.proof["sha256"]})
+        return {"order_id": str(order.id), "sha256": order.proof["sha256"],
+                **order.proof["file"]}
 
     @command
     def review_proof(self, order_id, decision: str, note: str):

@@ -660,7 +660,9 @@ class Order(Aggregate):
                                code=f"order_{self.status}", details={"status": self.status})
 
     def submit_proof(self, kind: str, reference: str, published_on: dt.date, sha256: str,
-                     reach: dict | None, today: dt.date) -> None:
+                     reach: dict | None, today: dt.date, file: dict | None = None) -> None:
+        """`file`: {size, media_type, name} when SEKLIK keeps the clipping or recording
+        (shared/files.py); None when only its sha256 is known."""
         self.check_open("submit a proof")
         if self.status == "proof_accepted":
             raise RuleViolated("the proof was already accepted", code="proof_already_accepted")
@@ -690,13 +692,14 @@ class Order(Aggregate):
                 code="published_after_publish_by",
                 details={"published_on": published_on.isoformat(),
                          "publish_by": self.publish_by.isoformat()})
-        self._proof_submitted(kind, reference, published_on, sha256, reach or {})
+        self._proof_submitted(kind, reference, published_on, sha256, reach or {}, file)
 
     @event("ProofSubmitted")
     def _proof_submitted(self, kind: str, reference: str, published_on: dt.date, sha256: str,
-                         reach: dict):
+                         reach: dict, file: dict | None = None):  # None in events before files
         self.proof = {"kind": kind, "reference": reference, "published_on": published_on,
-                      "sha256": sha256, "reach": reach, "review": "pending", "note": None}
+                      "sha256": sha256, "file": file, "reach": reach, "review": "pending",
+                      "note": None}
         self.status = "proof_submitted"
 
     def review_proof(self, decision: str, note: str) -> None:

@@ -4,8 +4,8 @@ from marshmallow import ValidationError, fields, validates_schema
 
 from services.contracts.domain import PRODUCTS, PROOF_KINDS, UNITS
 from shared.published import MEDIA_TYPES
-from shared.schemas import (Count, Date, Id, Items, Rupiah, Strict, Text, fiscal_year,
-                            free_text, one_of, text)
+from shared.schemas import (Count, Date, Id, Items, Rupiah, Strict, Text, UploadSchema,
+                            fiscal_year, free_text, one_file, one_of, sha256, text)
 
 # A price standard names at most one price per media type, tier, product and unit; 1,000 leaves
 # room for every tier name a regency invents.
@@ -25,11 +25,6 @@ def activity_code(**kwargs):
 
 def money(minimum: int = 1, **kwargs):
     return Rupiah(minimum, **kwargs)
-
-
-def sha256(**kwargs):
-    return Text(64, pattern=r"[0-9a-f]{64}",
-                error="sha256 must be the file's SHA-256 as 64 lowercase hex digits", **kwargs)
 
 
 class PriceItemSchema(Strict):
@@ -124,8 +119,13 @@ class ProofSchema(Strict):
     kind = one_of("kind", PROOF_KINDS, required=True)
     reference = text(500)
     published_on = Date(required=True)
-    sha256 = sha256(required=True)
+    sha256 = sha256()
+    file = fields.Nested(UploadSchema)
     reach = fields.Nested(ReachSchema, load_default=None, allow_none=True)
+
+    @validates_schema
+    def one_file(self, data, **kwargs):
+        one_file(data)
 
 
 class SubmitProofSchema(Strict):

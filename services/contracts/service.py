@@ -245,6 +245,17 @@ class ContractsService(EventSourcedService):
         return order
 
     @rpc
+    @allow(*STAFF, "media", *READERS)
+    def proof_file(self, order_id):
+        """The file kept for the order's proof: {order_id, sha256, size, media_type, name}, for
+        the gateway to serve its bytes (`GET /v1/orders/{id}/proof/file`); the same readers as
+        the order. NotFound `no_proof`, or `file_not_kept` when the proof was filed by its
+        SHA-256 only."""
+        args = load(s.OrderIdSchema, {"order_id": order_id})
+        self.auth.check_own(self.app.order(args["order_id"]).partner_id)
+        return self.app.proof_file(args["order_id"])
+
+    @rpc
     @allow(*STAFF, *READERS)
     def budget_status(self, fiscal_year):
         """Per activity, whole rupiah with PPN: pagu, committed (the ceilings of the signed

@@ -23,7 +23,7 @@ DEFAULT_LIMIT = 100
 
 def arguments(route: Route, path_values: dict, request) -> dict:
     """The keyword arguments of the RPC call: from the path, the query and the JSON body."""
-    kwargs = {name: typed(route, name, value) for name, value in path_values.items()}
+    kwargs = arguments_of_path(route, path_values)
     own_query = [name for name in route.arguments
                  if name not in kwargs and route.verb == "GET"]
     query = request.args.to_dict(flat=False)
@@ -40,6 +40,10 @@ def arguments(route: Route, path_values: dict, request) -> dict:
     if route.command and request.headers.get("Idempotency-Key") is not None:
         kwargs["command_id"] = request.headers["Idempotency-Key"]
     return kwargs
+
+
+def arguments_of_path(route: Route, path_values: dict) -> dict:
+    return {name: typed(route, name, value) for name, value in path_values.items()}
 
 
 def gateway_parameters(route: Route) -> list[str]:

@@ -16,6 +16,7 @@ from marshmallow import Schema, fields
 from services.gateway import schemas as gateway
 from services.gateway.problem import MEDIA_TYPE, TITLES
 from services.gateway.routes import ROUTES, Route
+from shared.files import DEFAULT_LIMIT, MEDIA_TYPES as FILE_TYPES
 from shared.schemas import Bool, Count, Date, Email, Id, Items, Number, Rupiah, Text
 
 
@@ -113,7 +114,24 @@ def operation(route: Route) -> dict:
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": body, "example": example(body)}}}
+    if route.upload:
+        op["description"] += UPLOAD.format(body=route.body, limit=DEFAULT_LIMIT // 2**20)
+        op["requestBody"]["content"]["multipart/form-data"] = upload_form(route, body)
     return op
+
+
+UPLOAD = ("\n\nWith the file itself: send `multipart/form-data` with a part `{body}` (the same "
+          "JSON, without `sha256` and `file`) and a part `file` (PDF, JPEG or PNG, judged by its "
+          "bytes; at most {limit} MB by default, 413 past it). SEKLIK keeps the file, sealed, "
+          "under its SHA-256 and records its sha256, size, media type and name.")
+
+
+def upload_form(route: Route, body) -> dict:
+    return {"schema": {"type": "object", "required": [route.body, "file"], "properties": {
+                route.body: {"$ref": f"#/components/schemas/{component_name(body)}"},
+                "file": {"type": "string", "contentMediaType": "application/octet-stream"}}},
+            "encoding": {route.body: {"contentType": "application/json"},
+                         "file": {"contentType": ", ".join(FILE_TYPES)}}}
 
 
 def parameters(route: Route) -> list[dict]:
@@ -157,6 +175,12 @@ def body_schema(route: Route):
 def responses(route: Route) -> dict:
     ok = {"description": "the service's answer (JSON)", "content": {"application/json": {
         "schema": "Page" if route.listed or route.pages_by else {}}}}
+    if route.download:
+        ok = {"description": "the file's bytes, checked against its SHA-256 (ETag, Repr-Digest)"
+                             "; a file changed at rest is refused (500 `file_damaged`)",
+              "content": {media_type: {"schema": {"type": "string",
+                                                  "contentMediaType": media_type}}
+                          for media_type in FILE_TYPES}}
     errors = {**ERRORS, **(COMMAND_ERRORS if route.verb != "GET" else {})}
     return {"200": ok, **{str(status): str(status) for status in sorted(errors)}}
 
@@ -174,6 +198,8 @@ def example(schema) -> dict:
     schema = schema() if isinstance(schema, type) else schema
     names = [name for name, field in schema.fields.items() if field.required] or \
         list(schema.fields)[:1]
+    if "sha256" in schema.fields and "file" in schema.fields:
+        names.append("sha256")  # a JSON body names its file by hash (shared.schemas.one_file)
     return {name: example_value(name, schema.fields[name]) for name in names}
 
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from shared.errors import (Conflict, Forbidden, NotFound, RuleViolated, SeklikError,
                            Unauthenticated, ValidationFailed)
+from shared.files import FileDamaged
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ def problem_of(exc: Exception) -> HttpProblem:
     if isinstance(exc, UnknownService):
         return HttpProblem(503, "service_unavailable",
                            f"service {exc.args[0]} is not running; try again later")
+    if isinstance(exc, FileDamaged):  # the store logged it loudly (shared/files.py)
+        return HttpProblem(500, "file_damaged", f"{exc}: it is refused; the operators are "
+                                                "told to restore it from the file store's backup")
     if isinstance(exc, ServiceTimeout):
         return HttpProblem(504, "service_timeout", str(exc))
     request_id = uuid.uuid4().hex

@@ -25,7 +25,7 @@ from services.reporting.service import ReportingProjector, ReportingService
 
 SERVICES = {cls.name: cls for cls in (PartnersService, AssessmentService, ContractsService,
                                       ReportingProjector, ReportingService)}
-JSON_LIMIT = 1024 * 1024  # bytes of a JSON request body; uploads will name their own limit
+JSON_LIMIT = 1024 * 1024  # bytes of a JSON request body; an upload's is the file store's
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,14 @@ class Route:
     pages_by: str | None = None  # the RPC pages itself after this key of its items
     max_body: int = JSON_LIMIT
     tags: tuple = field(default=())
+    # Files (services/gateway/files.py). `upload`: the body's field that takes a file sent as
+    # multipart/form-data (part `file`, beside a part named after `body` holding the JSON);
+    # `guard`: the service's read the gateway calls first with the caller's token, so that
+    # nobody stores a byte on a file they may not touch. `download`: the RPC answers a kept
+    # file's record, and the gateway serves its bytes.
+    upload: str | None = None
+    guard: str | None = None
+    download: bool = False
 
     @property
     def function(self):
@@ -93,7 +101,9 @@ DOMAIN_ROUTES = [
     route(P, "list_partners", "GET", "/v1/partners", partners.PartnerFilterSchema, listed=True),
     route(P, "get_partner", "GET", PARTNER, partners.PartnerIdSchema),
     route(P, "submit_document", "POST", f"{PARTNER}/documents", partners.SubmitDocumentSchema,
-          body="document"),
+          body="document", upload="file", guard="get_partner"),
+    route(P, "document_file", "GET", f"{PARTNER}/documents/{{document_id}}/file",
+          partners.DocumentKeySchema, download=True),
     route(P, "review_document", "POST", f"{PARTNER}/documents/{{document_id}}/review",
           partners.ReviewDocumentSchema),
     route(P, "record_press_council_status", "POST", f"{PARTNER}/press-council",
@@ -157,7 +167,9 @@ DOMAIN_ROUTES = [
           body="order"),
     route(C, "get_order", "GET", ORDER, contracts.OrderIdSchema),
     route(C, "submit_proof", "POST", f"{ORDER}/proof", contracts.SubmitProofSchema,
-          body="proof"),
+          body="proof", upload="file", guard="get_order"),
+    route(C, "proof_file", "GET", f"{ORDER}/proof/file", contracts.OrderIdSchema,
+          download=True),
     route(C, "review_proof", "POST", f"{ORDER}/proof/review", contracts.ReviewProofSchema),
     route(C, "record_payment", "POST", f"{ORDER}/payments", contracts.RecordPaymentSchema,
           body="payment"),

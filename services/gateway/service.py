@@ -1,8 +1,10 @@
 """The HTTP gateway: SEKLIK's RPC methods as resource-shaped JSON routes, and an event feed.
 
-It holds no state and no key: each request's `Authorization: Bearer <jwt>` travels on, as
-given, in the context data of the RPC call it makes, and the called service verifies it. The
-routes are the table in routes.py; typed errors come back as problem+json (problem.py).
+It holds no state and no token key: each request's `Authorization: Bearer <jwt>` travels on,
+as given, in the context data of the RPC call it makes, and the called service verifies it. The
+routes are the table in routes.py; typed errors come back as problem+json (problem.py). Files
+(files.py) are the one thing it writes: an upload is sealed with CIPHER_KEY into the file store
+the owning service keeps it in.
 Listens on WEB_SERVER_ADDRESS (config.yaml maps SEKLIK_HTTP_PORT into it).
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
-from services.gateway import calls
+from services.gateway import calls, files
 from services.gateway.openapi import openapi_document
 from services.gateway.problem import HttpProblem, ServiceTimeout, problem_of, respond
 from services.gateway.routes import ROUTES, Route
@@ -70,6 +72,7 @@ class GatewayService:
     name = "gateway"
     services = Services()
     waiting = WaitingSlots()
+    file_store = files.Files()
 
     @rpc
     def health(self):
@@ -93,6 +96,12 @@ class GatewayService:
     def api(self, request, path):
         try:
             route, values = route_of(request)
+            if route.upload and request.mimetype == "multipart/form-data":
+                return json_response(files.upload(route, values, request, self.services,
+                                                  self.file_store))
+            if route.download:
+                return files.download(route, calls.arguments(route, values, request), request,
+                                      self.services, self.file_store)
             return json_response(self.answer(route, values, request))
         except Exception as exc:  # every failure is a problem document, never a traceback
             return respond(problem_of(exc))

@@ -44,8 +44,16 @@ class PartnersApplication(ServiceApplication):
     def submit_document(self, partner_id, document: dict):
         partner = self.get(partner_id)
         document_id = uuid.uuid4()
+        document = dict(document)  # a retried command runs again on the same arguments
+        file = document.pop("file", None)
+        upload = self.files.opened(file) if file else None
+        if upload:
+            document.update(sha256=upload.sha256, file=upload.record())
         partner.submit_document(document_id=document_id, today=self.today(), **document)
-        return {"document_id": document_id, "review": "pending"}, [partner]
+        if upload:
+            self.files.keep(upload)
+        return {"document_id": document_id, "review": "pending",
+                "sha256": document["sha256"]}, [partner]
 
     @command
     def review_document(self, partner_id, document_id, decision: str, note: str):
@@ -201,6 +209,17 @@ class PartnersApplication(ServiceApplication):
 
     def get_partner(self, partner_id) -> dict:
         return partner_file(self.get(partner_id), self.today())
+
+    def document_file(self, partner_id, document_id) -> dict:
+        """What SEKLIK keeps of a document's file: {document_id, kind, sha256, size,
+        media_type, name}; NotFound `file_not_kept` when only its sha256 was filed."""
+        document = self.get(partner_id).any_document(uuid.UUID(str(document_id)))
+        if not document.get("file"):
+            raise NotFound(f"document {document_id} was filed by its SHA-256 only: SEKLIK does "
+                           "not keep its file", code="file_not_kept",
+                           details={"sha256": document["sha256"]})
+        return {"document_id": str(document["document_id"]), "kind": document["kind"],
+                "sha256": document["sha256"], **document["file"]}
 
     def list_partners(self, status: str | None = None, media_type: str | None = None,
                       fiscal_year: int | None = None) -> list:

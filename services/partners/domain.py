@@ -91,7 +91,9 @@ class Partner(Aggregate):
 
     def submit_document(self, document_id: uuid.UUID, kind: str, number: str,
                         issued_on: dt.date, valid_until: dt.date | None, sha256: str,
-                        today: dt.date) -> None:
+                        today: dt.date, file: dict | None = None) -> None:
+        """`file`: {size, media_type, name} when SEKLIK keeps the file (shared/files.py);
+        None when only its sha256 is known (the file is kept elsewhere)."""
         self.check_not_deregistered("submit a document")
         if valid_until is None and kind in EXPIRING_KINDS:
             raise RuleViolated(f"{kind} lapses: give the date it is valid until",
@@ -102,17 +104,19 @@ class Partner(Aggregate):
         if issued_on > today:
             raise RuleViolated(f"{kind} issued_on {issued_on} is in the future",
                                code="issued_in_future")
-        self._document_submitted(document_id, kind, number, issued_on, valid_until, sha256)
+        self._document_submitted(document_id, kind, number, issued_on, valid_until, sha256,
+                                 file)
 
     @event("DocumentSubmitted")
     def _document_submitted(self, document_id: uuid.UUID, kind: str, number: str,
-                            issued_on: dt.date, valid_until: dt.date | None, sha256: str):
+                            issued_on: dt.date, valid_until: dt.date | None, sha256: str,
+                            file: dict | None = None):  # None in events before files
         if kind in self.documents:
             self.superseded.append(self.documents[kind])
         self.documents[kind] = {
             "document_id": document_id, "kind": kind, "number": number,
             "issued_on": issued_on, "valid_until": valid_until, "sha256": sha256,
-            "review": "pending", "note": None, "reviewed_by": None,
+            "file": file, "review": "pending", "note": None, "reviewed_by": None,
         }
 
     def review_document(self, document_id: uuid.UUID, decision: str, note: str) -> None:
@@ -135,6 +139,14 @@ class Partner(Aggregate):
         if any(d["document_id"] == document_id for d in self.superseded):
             raise Conflict(f"document {document_id} was replaced by a newer submission",
                            code="document_superseded")
+        raise NotFound(f"partner {self.id} has no document {document_id}",
+                       details={"document_id": str(document_id)})
+
+    def any_document(self, document_id: uuid.UUID) -> dict:
+        """A document of the file, current or superseded (an auditor reads both)."""
+        for document in [*self.documents.values(), *self.superseded]:
+            if document["document_id"] == document_id:
+                return document
         raise NotFound(f"partner {self.id} has no document {document_id}",
                        details={"document_id": str(document_id)})
 

@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validates_schema
 from services.partners.domain import (DOCUMENT_KINDS, JOURNALIST_ROLES, LEGAL_FORMS,
                                       MEDIA_TYPES, PRESS_COUNCIL, STATUSES, UKW_LEVELS)
 from shared.schemas import (Bool, Count, Date, Digits, Email, Id, Items, Mapping, Strict, Text,
-                            fiscal_year, free_text, one_of, text)
+                            UploadSchema, fiscal_year, free_text, one_file, one_of, sha256, text)
 
 
 def partner_id():
@@ -51,13 +51,22 @@ class DocumentSchema(Strict):
     number = text(100)
     issued_on = Date(required=True)
     valid_until = Date(required=True, allow_none=True)
-    sha256 = Text(64, required=True, pattern=r"[0-9a-f]{64}",
-                  error="sha256 must be the file's SHA-256 as 64 lowercase hex digits")
+    sha256 = sha256()
+    file = fields.Nested(UploadSchema)
+
+    @validates_schema
+    def one_file(self, data, **kwargs):
+        one_file(data)
 
 
 class SubmitDocumentSchema(Strict):
     partner_id = partner_id()
     document = fields.Nested(DocumentSchema, required=True)
+
+
+class DocumentKeySchema(Strict):
+    partner_id = partner_id()
+    document_id = Id(required=True)
 
 
 class ReviewDocumentSchema(Strict):

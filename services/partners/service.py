@@ -9,6 +9,7 @@ from nameko.rpc import rpc
 from services.partners import schemas as s
 from services.partners.application import PartnersApplication
 from shared.auth import READERS, allow
+from shared.errors import Forbidden
 from shared.personal import masked
 from shared.schemas import load
 from shared.service import ApplicationProvider, EventSourcedService
@@ -201,6 +202,23 @@ class PartnersService(EventSourcedService):
         self.auth.check_own(args["partner_id"])
         file = self.app.get_partner(args["partner_id"])
         return file if self.auth.may_see_personal_data(args["partner_id"]) else masked(file)
+
+    @rpc
+    @allow(*STAFF, "media", *READERS)
+    def document_file(self, partner_id, document_id):
+        """The file kept for a document (current or superseded): {document_id, kind, sha256,
+        size, media_type, name}, for the gateway to serve its bytes (`GET .../documents/{id}
+        /file`). The scans show the numbers themselves, so only the roles that see them may
+        have them: admin, verifier, finance, auditor, and a media company for its own file
+        (Forbidden `personal_data` for the others). NotFound `file_not_kept` when the document
+        was filed by its SHA-256 only."""
+        args = load(s.DocumentKeySchema, {"partner_id": partner_id, "document_id": document_id})
+        self.auth.check_own(args["partner_id"])
+        if not self.auth.may_see_personal_data(args["partner_id"]):
+            raise Forbidden("a document's file shows the company's numbers: only admin, "
+                            "verifier, finance, auditor or the company itself may have it",
+                            code="personal_data")
+        return self.app.document_file(args["partner_id"], args["document_id"])
 
     @rpc
     @allow(*STAFF, *READERS)

@@ -7,6 +7,7 @@ to set are given. A command that fails or answers an error fails the test; the e
 must answer the problem document it shows.
 """
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -19,7 +20,7 @@ from seklik.cluster import ROOT
 from shared.config import Settings
 from tests.integration.cluster import Cluster
 from tests.integration.scenarios import eventually, open_year, tiered_partner
-from tests.support import AMQP_URI, free_port, sha
+from tests.support import AMQP_URI, company, free_port, sha
 
 pytestmark = pytest.mark.integration
 
@@ -29,18 +30,18 @@ ACTIVITY = "2.16.01.2.06.0001"  # the activity code the README's budget names
 TODAY = Settings.from_env().today()
 
 
-def walkthrough_text() -> str:
-    """The README's subsection "From SIPD with curl", up to the next heading."""
+def walkthrough_text(heading: str = HEADING) -> str:
+    """The README's subsection `heading`, up to the next heading."""
     text = (ROOT / "README.md").read_text()
-    assert text.count(HEADING) == 1, f"README.md has no one {HEADING!r}"
-    return re.split(r"^##+ ", text.split(HEADING, 1)[1], maxsplit=1, flags=re.M)[0]
+    assert text.count(heading) == 1, f"README.md has no one {heading!r}"
+    return re.split(r"^##+ ", text.split(heading, 1)[1], maxsplit=1, flags=re.M)[0]
 
 
-def readme_block(info: str) -> str:
+def readme_block(info: str, heading: str = HEADING) -> str:
     """The body of the subsection's one fenced block with this info string."""
-    blocks = re.findall(rf"^```{re.escape(info)}\n(.*?)^```$", walkthrough_text(),
+    blocks = re.findall(rf"^```{re.escape(info)}\n(.*?)^```$", walkthrough_text(heading),
                         re.M | re.S)
-    assert len(blocks) == 1, f"{HEADING!r} has {len(blocks)} blocks marked ```{info}"
+    assert len(blocks) == 1, f"{heading!r} has {len(blocks)} blocks marked ```{info}"
     return blocks[0]
 
 
@@ -136,3 +137,16 @@ def test_a_sipd_integrator_follows_the_readme_with_curl(gateway):
     assert (problem["status"], problem["code"]) == (409, "already_paid")
     assert problem["type"] == "urn:seklik:problem:already_paid"
     print(done.stdout, again.stdout, sep="\n")
+
+
+def test_a_company_files_a_scan_and_the_verifier_opens_it_as_the_readme_shows(gateway):
+    cluster, url = gateway
+    with cluster.rpc("admin") as admin:
+        partner_id = admin.partners.register_partner(company(41))["partner_id"]
+    done = bash(readme_block("sh seklik-files", "### Files with curl"),
+                {"SEKLIK_URL": url, "PARTNER_ID": partner_id})
+    assert done.returncode == 0, done.stdout + done.stderr
+    filed, downloaded = done.stdout.strip().split("\n")
+    scan = (ROOT / "tests" / "files" / "npwp-scan.pdf").read_bytes()
+    assert json.loads(filed)["sha256"] == hashlib.sha256(scan).hexdigest()
+    assert downloaded.split()[0] == hashlib.sha256(scan).hexdigest()

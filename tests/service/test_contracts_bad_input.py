@@ -95,6 +95,7 @@ CASES = [
      "order_id"),
     ("get_contract", dict(contract_id=42), "contract_id"),
     ("get_order", dict(order_id="x"), "order_id"),
+    ("proof_file", dict(order_id="x"), "order_id"),
     ("budget_status", dict(fiscal_year="2026"), "fiscal_year"),
     ("get_price_standard", dict(fiscal_year=None), "fiscal_year"),
     ("notifications", dict(after=0, limit=1001), "limit"),

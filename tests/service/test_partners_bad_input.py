@@ -22,6 +22,11 @@ CASES = [
     ("submit_document", dict(partner_id=PID, document=document("deed", "15/01/2025")),
      "document"),
     ("submit_document", dict(partner_id="PT-001", document=document("deed")), "partner_id"),
+    ("submit_document", dict(partner_id=PID, document={**document("deed"), "file": {
+        "upload_id": PID, "sha256": "0" * 64, "name": "../akta.pdf"}}), "document"),
+    ("submit_document", dict(partner_id=PID, document={**document("deed"), "file": {
+        "upload_id": PID, "sha256": "0" * 64, "name": "akta.pdf"}}), "document"),  # and sha256
+    ("document_file", dict(partner_id=PID, document_id="first"), "document_id"),
     ("review_document", dict(partner_id=PID, document_id=PID, decision="ok", note="x"),
      "decision"),
     ("review_document", dict(partner_id=PID, document_id=PID, decision="accepted", note=""),

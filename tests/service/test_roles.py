@@ -46,6 +46,7 @@ POLICY = {
         "reinstate_partner": {"admin"},
         "deregister_partner": {"admin"},
         "get_partner": {*STAFF, "media", *READ},
+        "document_file": {*STAFF, "media", *READ},  # then `personal_data` for some
         "list_partners": {*STAFF, *READ},
         "list_lapsing_documents": {*STAFF, *READ},
         "request_identity_change": {"admin", "media"},
@@ -82,6 +83,7 @@ POLICY = {
         "get_price_standard": {*STAFF, *READ},
         "get_contract": {*STAFF, "media", *READ},
         "get_order": {*STAFF, "media", *READ},
+        "proof_file": {*STAFF, "media", *READ},
         "budget_status": {*STAFF, *READ},
         **EVERY_SERVICE,
     },

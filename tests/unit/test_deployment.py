@@ -173,7 +173,7 @@ def test_each_container_runs_in_production_with_its_own_key_and_only_public_toke
         assert ":?" in environment[variable], f"{variable} must be required, not defaulted"
 
 
-def test_the_gateway_publishes_its_port_and_holds_no_key_nor_database():
+def test_the_gateway_publishes_its_port_and_holds_no_token_key_nor_database():
     gateway = SEKLIK_SERVICES["gateway"]
     assert gateway["environment"]["SEKLIK_HTTP_PORT"] == "8000"
     assert gateway["ports"] == ["${SEKLIK_HTTP_PORT:-8000}:8000"]
@@ -181,5 +181,17 @@ def test_the_gateway_publishes_its_port_and_holds_no_key_nor_database():
     assert config["WEB_SERVER_ADDRESS"] == "0.0.0.0:${SEKLIK_HTTP_PORT:8000}"
     assert "http://127.0.0.1:8000/health" in " ".join(gateway["healthcheck"]["test"])
     assert gateway["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
-    assert not {v for v in gateway["environment"]
-                if v.endswith("_KEY") or v.endswith("_KEYS") or v.startswith("POSTGRES_")}
+    # Only the cipher, to seal uploads as they arrive: no token or service key, no database.
+    assert {v for v in gateway["environment"] if v.endswith("_KEY") or v.endswith("_KEYS")
+            or v.startswith("POSTGRES_")} == {"CIPHER_KEY"}
+    assert ":?" in gateway["environment"]["CIPHER_KEY"]
+    assert gateway["environment"]["SEKLIK_ENV"] == "production"
+
+
+def test_the_gateway_and_the_owners_of_files_share_the_file_store_volume():
+    for service in ("gateway", "partners", "contracts"):
+        spec = SEKLIK_SERVICES[service]
+        assert spec["environment"]["SEKLIK_FILES_DIR"] == "/var/lib/seklik/files", service
+        assert "files:/var/lib/seklik/files" in spec["volumes"], service
+    assert "files" in COMPOSE["volumes"]
+    assert "chown seklik /var/lib/seklik/files" in (ROOT / "Dockerfile").read_text()
