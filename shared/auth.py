@@ -13,7 +13,12 @@ named by the header's `kid`:
   service's own name.
 Claims: `sub`, `roles`, `iss` (the regency code: a token of another regency is refused), `aud`
 ("seklik"), `iat`, `exp`, and `partner_id` (a UUID) for a media company's own users. A media
-token carries no other role, so the own-file rule cannot be stepped around by adding one.
+token carries no other role, so the own-file rule cannot be stepped around by adding one. An
+`applicant` (a media company's person who signed up in the portal and has not registered the
+company yet) holds that role alone and no partner_id: it may register one company, nothing else.
+
+The accounts service is where people's tokens are issued when they log in to the portal; the
+few methods a stranger may call (sign up, log in) say so with `@public`.
 
 Each RPC method names the roles it admits with `@allow(...)`; the decorator checks before the
 method body runs, and leaves the actor on `self.auth.actor` for the application to record.
@@ -43,7 +48,8 @@ from shared.config import ConfigurationError, Settings
 from shared.domain import make_actor
 from shared.errors import Forbidden, Unauthenticated, ValidationFailed
 
-ROLES = ("admin", "verifier", "assessor", "finance", "media", "auditor", "system")
+ROLES = ("admin", "verifier", "assessor", "finance", "media", "auditor", "system",
+         "applicant")
 READERS = ("auditor", "system")  # may call every query and nothing else
 
 ISSUER = "issuer"  # the `kid` of people's tokens
@@ -183,6 +189,8 @@ def mint_token(key: Ed25519PrivateKey, sub: str, roles, *, regency: str,
                              f"{sorted(set(roles) - {'media'})}: mint another token for those")
         if not _is_uuid(partner_id):
             raise ValueError("a media token needs partner_id, the UUID of the company's file")
+    if "applicant" in roles and (set(roles) != {"applicant"} or partner_id is not None):
+        raise ValueError("an applicant token carries only the applicant role and no partner_id")
     if partner_id is not None and not _is_uuid(partner_id):
         raise ValueError(f"partner_id must be a partner's UUID, not {partner_id!r}")
     if kid == ISSUER:
@@ -336,6 +344,8 @@ class Caller:
                 raise _invalid("a media token carries only the media role")
             if partner_id is None:
                 raise _invalid("a media token must carry partner_id")
+        if "applicant" in roles and (set(roles) != {"applicant"} or partner_id is not None):
+            raise _invalid("an applicant token carries only the applicant role, no partner_id")
         if kid != ISSUER:
             if roles != ["system"] or not sub.startswith(f"{kid}."):
                 raise _invalid(f"a token signed by service {kid!r} may only carry roles "
@@ -381,15 +391,36 @@ def allow(*roles: str):
         @functools.wraps(method)
         def guarded(self, *args, **kwargs):
             self.auth.authorize(roles)
-            try:
-                signature.bind(self, *args, **kwargs)
-            except TypeError as exc:
-                takes = ", ".join(list(signature.parameters)[1:])
-                raise ValidationFailed(f"{method.__name__}: {exc}; it takes ({takes})",
-                                       code="bad_arguments", details={"takes": takes})
+            check_arguments(method, signature, self, args, kwargs)
             return method(self, *args, **kwargs)
 
         guarded.allowed_roles = tuple(roles)
         return guarded
 
     return decorate
+
+
+def check_arguments(method, signature, self, args, kwargs) -> None:
+    """A call with missing or unknown arguments is a typed error naming what the method takes,
+    not a TypeError from deep inside."""
+    try:
+        signature.bind(self, *args, **kwargs)
+    except TypeError as exc:
+        takes = ", ".join(list(signature.parameters)[1:])
+        raise ValidationFailed(f"{method.__name__}: {exc}; it takes ({takes})",
+                               code="bad_arguments", details={"takes": takes})
+
+
+def public(method):
+    """Admit anyone, with or without a token (signing up, logging in): the method checks what
+    it needs itself. Arguments are still bound, so a wrong call is a typed error."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def open_to_all(self, *args, **kwargs):
+        check_arguments(method, signature, self, args, kwargs)
+        return method(self, *args, **kwargs)
+
+    open_to_all.allowed_roles = ()
+    open_to_all.public = True
+    return open_to_all

@@ -20,7 +20,9 @@ import hashlib
 import hmac
 from typing import Callable
 
-PERSONAL_KEYS = ("npwp", "nik")
+# A portal account's login e-mail and password hash (services/accounts) count as personal too:
+# an Argon2 hash on the broker is an offline guessing target.
+PERSONAL_KEYS = ("npwp", "nik", "login_email", "password_hash")
 # The roles that need the numbers themselves: registration, verification, payment, audit.
 NEEDS_PERSONAL_DATA = ("admin", "verifier", "finance", "auditor")
 MASKED_UNKNOWN = "••••"  # a sealed number that cannot be opened here: nothing of it is shown
@@ -69,7 +71,8 @@ def _is_personal(item) -> bool:
 def each_personal(value, change: Callable[[str, object], object]):
     """`value` with every personal number in it replaced by `change(field, number)`.
 
-    The one rule of what is personal: any `npwp` or `nik` (at any depth), the `number` of a
+    The one rule of what is personal: any `npwp`, `nik`, `login_email` or `password_hash`
+    (at any depth), the `number` of a
     `bank_account`, the `number` of a document (a dict with a `kind` and a `number`: a
     DocumentSubmitted payload, a document in a partner's file), and the `name` of a kept `file`
     (people name their scans after the number on them: "KTP 3201....jpg"). `number` is a plain

@@ -101,14 +101,15 @@ def openapi_document() -> dict:
 
 
 def operation(route: Route) -> dict:
-    roles = ", ".join(route.roles)
+    roles = ", ".join(route.roles) or "anyone, without a token"
     description = f"{route.summary}\n\nRoles: {roles}. RPC: `{route.operation_id}`."
     if route.listed:
         description += (" The service answers the list whole; the gateway pages it by "
                         "`cursor` and `limit`.")
     op = {"operationId": route.operation_id, "summary": route.summary.split("\n")[0],
           "description": description, "tags": list(route.tags), "x-roles": list(route.roles),
-          "security": [{"bearer": []}], "parameters": parameters(route),
+          "security": [{"bearer": []}] if route.roles else [],
+          "parameters": parameters(route),
           "responses": responses(route)}
     body = body_schema(route)
     if body is not None:

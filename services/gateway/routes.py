@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from services.accounts import schemas as accounts
+from services.accounts.service import AccountsService
 from services.assessment import schemas as assessment
 from services.assessment.service import AssessmentService
 from services.contracts import schemas as contracts
@@ -24,7 +26,7 @@ from services.reporting import schemas as reporting
 from services.reporting.service import ReportingProjector, ReportingService
 
 SERVICES = {cls.name: cls for cls in (PartnersService, AssessmentService, ContractsService,
-                                      ReportingProjector, ReportingService)}
+                                      ReportingProjector, ReportingService, AccountsService)}
 JSON_LIMIT = 1024 * 1024  # bytes of a JSON request body; an upload's is the file store's
 
 
@@ -89,11 +91,12 @@ def route(service, method, verb, path, schema=None, **options) -> Route:
     return Route(service, method, verb, path, schema, tags=(service,), **options)
 
 
-P, A, C, R = "partners", "assessment", "contracts", "reporting"
+P, A, C, R, U = "partners", "assessment", "contracts", "reporting", "accounts"
 PARTNER = "/v1/partners/{partner_id}"
 CONTRACT = "/v1/contracts/{contract_id}"
 ORDER = "/v1/orders/{order_id}"
 REPORTS = "/v1/reports"
+ACCOUNT = "/v1/accounts/{account_id}"
 
 DOMAIN_ROUTES = [
     route(P, "register_partner", "POST", "/v1/partners", partners.PartnerSchema,
@@ -202,6 +205,19 @@ DOMAIN_ROUTES = [
     route(R, "projection_status", "GET", f"{REPORTS}/projection-status", listed=True),
     route("projector", "feed_status", "GET", "/v1/services/projector/feed-status",
           listed=True),
+
+    route(U, "sign_up", "POST", "/v1/accounts/sign-up", accounts.SignUpSchema),
+    route(U, "log_in", "POST", "/v1/sessions", accounts.LogInSchema),
+    route(U, "renew", "POST", "/v1/sessions/renewal"),
+    route(U, "my_account", "GET", "/v1/accounts/me"),
+    route(U, "change_password", "POST", "/v1/accounts/me/password", accounts.OwnPasswordSchema),
+    route(U, "open_account", "POST", "/v1/accounts", accounts.OpenAccountSchema),
+    route(U, "list_accounts", "GET", "/v1/accounts", listed=True),
+    route(U, "get_account", "GET", ACCOUNT, accounts.AccountIdSchema),
+    route(U, "reset_password", "POST", f"{ACCOUNT}/password", accounts.ResetPasswordSchema),
+    route(U, "set_roles", "PUT", f"{ACCOUNT}/roles", accounts.SetRolesSchema),
+    route(U, "disable_account", "POST", f"{ACCOUNT}/disabling", accounts.ReasonSchema),
+    route(U, "enable_account", "POST", f"{ACCOUNT}/enabling", accounts.ReasonSchema),
 ]
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from services.partners.domain import EXPIRING_KINDS, NikClaim, NpwpClaim, Partner
+from services.partners.domain import (EXPIRING_KINDS, ApplicantClaim, NikClaim, NpwpClaim,
+                                      Partner)
 from services.partners.requirements import (RequirementPolicy, document_validity,
                                             unmet_requirements)
 from shared import personal
 from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
-from shared.domain import jsonable
+from shared.domain import current_actor, jsonable
 from shared.errors import Conflict, NotFound, RuleViolated
 
 
@@ -35,8 +36,19 @@ class PartnersApplication(ServiceApplication):
             raise Conflict(f"this NPWP is already registered to partner {holder}; one company "
                            "per NPWP", code="npwp_taken", details={"partner_id": str(holder)})
         partner = Partner.register(today=self.today(), **identity)
-        claim = NpwpClaim(digest=digest, partner_id=partner.id)
-        return {"partner_id": partner.id, "status": partner.status}, [partner, claim]
+        claims = [NpwpClaim(digest=digest, partner_id=partner.id)]
+        if "applicant" in current_actor()["roles"]:  # a company's own person, in the portal
+            claims.append(self._applicant_claim(current_actor()["sub"], partner.id))
+        return {"partner_id": partner.id, "status": partner.status}, [partner, *claims]
+
+    def _applicant_claim(self, account: str, partner_id) -> ApplicantClaim:
+        claim_id = ApplicantClaim.create_id(account)
+        if claim_id in self.repository:
+            holder = self.repository.get(claim_id).partner_id
+            raise Conflict(f"this account registered partner {holder} already; an applicant "
+                           "registers one company", code="applicant_registered",
+                           details={"partner_id": str(holder)})
+        return ApplicantClaim(account=account, partner_id=partner_id)
 
     # Documents ---------------------------------------------------------------------------
 

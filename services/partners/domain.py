@@ -39,6 +39,7 @@ STATUSES = ("registered", "active", "suspended", "rejected", "deregistered")
 OBJECTION_PERIOD_DAYS = 7  # masa sanggah: calendar days after the rejection
 NPWP_NAMESPACE = uuid.UUID("0b3c3a43-8a53-4a5e-8a1f-7d54a8b3e2c1")
 NIK_NAMESPACE = uuid.UUID("b6d1f0a2-3c4e-4f5a-9b8c-7d6e5f4a3b2c")
+APPLICANT_NAMESPACE = uuid.UUID("3f1e2d4c-5b6a-4798-8a9b-0c1d2e3f4a5b")
 
 # Which lifecycle command may leave which status (DOMAIN.md §1).
 ALLOWED_FROM = {
@@ -465,3 +466,17 @@ def check_account_holder_is_company(holder: str, legal_name: str, legal_form: st
 def _company_key(name: str) -> str:
     words = re.sub(r"[^0-9a-z ]", " ", name.lower()).split()
     return " ".join(w for w in words if w not in {f.lower() for f in LEGAL_FORMS} | {"tbk"})
+
+
+class ApplicantClaim(Aggregate):
+    """One company per portal applicant: the account (its token's `sub`) that registered a
+    company itself holds this claim, so a second registration of theirs is refused."""
+
+    @staticmethod
+    def create_id(account: str) -> uuid.UUID:
+        return uuid.uuid5(APPLICANT_NAMESPACE, account)
+
+    @event("ApplicantClaimed")
+    def __init__(self, account: str, partner_id: uuid.UUID):
+        self.account = account
+        self.partner_id = partner_id

@@ -24,7 +24,7 @@ class PartnersService(EventSourcedService):
     # Registration, documents, press council, journalists ---------------------------------
 
     @rpc
-    @allow("admin")
+    @allow("admin", "applicant")
     def register_partner(self, partner, command_id=None):
         """Register a media company: identity as in DOMAIN.md §1.
 
@@ -32,7 +32,10 @@ class PartnersService(EventSourcedService):
         (online/print_daily/print_weekly/print_monthly/tv/radio), npwp (15 or 16 digits), nib
         (13 digits), pkp (bool), address, founded_on, contact {email, phone}, bank_account {bank, number,
         holder: the company itself}. Returns {partner_id, status}.
-        Conflict `npwp_taken`; RuleViolated `bank_holder_not_company`, `founded_in_future`.
+        An `applicant` (a company's person signed up in the portal) registers their own company,
+        once (Conflict `applicant_registered`); the accounts service then binds their account
+        to it. Conflict `npwp_taken`; RuleViolated `bank_holder_not_company`,
+        `founded_in_future`.
         """
         return self.app.register_partner(load(s.PartnerSchema, partner),
                                          actor=self.auth.actor, command_id=command_id)

@@ -64,12 +64,12 @@ def run(argv: list[str], env: dict) -> str:
 
 def dotenv_as_the_readme_says(workdir: Path, home: Path, http_port: int) -> tuple[dict, dict]:
     """(the stack's .env, the issuer's own variables), README "Deployment" step 1: `seklik
-    keygen >> .env` less the issuer's private key (moved to where tokens are issued), then the
-    regency code, the database password and one RabbitMQ password per broker user."""
+    keygen >> .env` (the issuer's private key stays: the accounts container issues people's
+    tokens at login, and `seklik token` here mints the integrator's), then the regency code,
+    the database password and one RabbitMQ password per broker user."""
     printed = run(["seklik", "keygen"], process_env({}, home))
     issuer = {"SEKLIK_TOKEN_PRIVATE_KEY": read_env_file(printed)["SEKLIK_TOKEN_PRIVATE_KEY"]}
-    lines = [line for line in printed.splitlines()
-             if not line.startswith("SEKLIK_TOKEN_PRIVATE_KEY=")]
+    lines = printed.splitlines()
     brokers = [*service_commands(), "cli", "admin"]  # the users broker-definitions makes
     lines += [f"SEKLIK_REGENCY_CODE={REGENCY_CODE}", f"POSTGRES_PASSWORD={uuid.uuid4().hex}",
               f"SEKLIK_HTTP_PORT={http_port}",
@@ -338,8 +338,8 @@ def test_every_folder_a_container_names_is_a_named_volume_it_mounts(stack):
 
 
 def test_every_compose_healthcheck_passes_against_the_running_processes(stack):
-    """`seklik ping S` run with S's own environment (its broker user, its key: no issuer key
-    in a container), and the gateway's python one-liner on the published port."""
+    """`seklik ping S` run with S's own environment (its broker user, its key: the issuer's key
+    in the accounts container alone), and the gateway's python one-liner on the published port."""
     checks = {}
     for name, spec in stack.services.items():
         argv = healthcheck_argv(spec)
@@ -349,7 +349,7 @@ def test_every_compose_healthcheck_passes_against_the_running_processes(stack):
                     for a in argv]
         else:
             assert argv == ["seklik", "ping", name]
-            assert "SEKLIK_TOKEN_PRIVATE_KEY" not in stack.envs[name]
+            assert ("SEKLIK_TOKEN_PRIVATE_KEY" in stack.envs[name]) == (name == "accounts")
         checks[name] = (subprocess.Popen(argv, cwd=ROOT, env=stack.envs[name], text=True,
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
                         seconds(spec["healthcheck"]["timeout"]))

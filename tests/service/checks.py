@@ -16,7 +16,7 @@ OPERATOR_METHODS = {"quarantine", "retry_quarantined", "health", "aggregate_even
 
 def rpc_methods(service_class) -> set[str]:
     return {name for name in dir(service_class)
-            if getattr(getattr(service_class, name), "allowed_roles", None)}
+            if hasattr(getattr(service_class, name), "allowed_roles")}
 
 
 def check_refused(service_class, app, role: str, method: str, arguments: dict, field: str):

@@ -7,6 +7,8 @@ import inspect
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.accounts.application import AccountsApplication
+from services.accounts.service import AccountsService
 from services.assessment.application import AssessmentApplication
 from services.assessment.service import AssessmentService
 from services.contracts.application import ContractsApplication
@@ -18,10 +20,12 @@ from services.reporting.service import ReportingProjector, ReportingService
 from shared.auth import ROLES, Caller
 from shared.errors import Forbidden, Unauthenticated
 from tests.service.checks import rpc_methods
-from tests.support import KEYS, SOME_COMPANY, token
+from tests.support import KEYS, token
 
 STAFF = {"admin", "verifier", "assessor", "finance"}
 READ = {"auditor", "system"}
+PEOPLE = {*STAFF, "media", "auditor", "applicant"}
+PUBLIC = set(ROLES)  # @public: anyone, with any token or none
 EVERY_SERVICE = {"notifications": {"admin", *READ}, "checkpoints": {"admin", *READ},
                  "digest": {"admin", *READ}, "signed_checkpoints": {"admin", *READ},
                  "quarantine": {"admin", *READ}, "aggregate_events": {"admin", *READ},
@@ -29,7 +33,7 @@ EVERY_SERVICE = {"notifications": {"admin", *READ}, "checkpoints": {"admin", *RE
                  "snapshot_findings": {"admin", *READ}}
 POLICY = {
     PartnersService: {
-        "register_partner": {"admin"},
+        "register_partner": {"admin", "applicant"},
         "submit_document": {"admin", "media"},
         "review_document": {"verifier"},
         "record_press_council_status": {"verifier"},
@@ -104,10 +108,25 @@ POLICY = {
         **EVERY_SERVICE,
     },
     ReportingProjector: {"feed_status": {"admin", *READ}, **EVERY_SERVICE},
+    AccountsService: {
+        "sign_up": PUBLIC,
+        "log_in": PUBLIC,
+        "renew": PEOPLE,
+        "change_password": PEOPLE,
+        "my_account": PEOPLE,
+        "open_account": {"admin"},
+        "reset_password": {"admin"},
+        "set_roles": {"admin"},
+        "disable_account": {"admin"},
+        "enable_account": {"admin"},
+        "get_account": {"admin", *READ},
+        "list_accounts": {"admin", *READ},
+        **EVERY_SERVICE,
+    },
 }
 APPS = {PartnersService: PartnersApplication, AssessmentService: AssessmentApplication,
         ContractsService: ContractsApplication, ReportingService: ReportingApplication,
-        ReportingProjector: ReportingApplication}
+        ReportingProjector: ReportingApplication, AccountsService: AccountsApplication}
 CELLS = [(service, method, role) for service, methods in POLICY.items()
          for method in sorted(methods) for role in ROLES]
 
@@ -116,7 +135,10 @@ CELLS = [(service, method, role) for service, methods in POLICY.items()
 def test_the_table_names_every_rpc_method(service):
     assert rpc_methods(service) == set(POLICY[service])
     for method, roles in POLICY[service].items():
-        assert set(getattr(service, method).allowed_roles) == roles, method
+        if roles is PUBLIC:
+            assert getattr(service, method).public, method
+        else:
+            assert set(getattr(service, method).allowed_roles) == roles, method
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +153,7 @@ def apps(tmp_path_factory):
                          ids=[f"{s.name}.{m}-{r}" for s, m, r in CELLS])
 def test_each_method_with_each_role(apps, service, method, role, monkeypatch):
     worker = worker_factory(service, app=apps[service],
-                            auth=Caller(f"Bearer {token(role, partner_id=SOME_COMPANY)}", KEYS))
+                            auth=Caller(f"Bearer {token(role)}", KEYS))
     call = getattr(worker, method)
     params = inspect.signature(inspect.unwrap(getattr(service, method))).parameters
     arguments = {name: "x" for name, p in params.items()

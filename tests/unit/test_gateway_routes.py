@@ -67,7 +67,7 @@ def test_roles_are_read_from_the_rpc_method():
     get_partner = next(r for r in ROUTES if r.method == "get_partner")
     assert "media" in get_partner.roles and "auditor" in get_partner.roles
     register = next(r for r in ROUTES if r.method == "register_partner")
-    assert register.roles == ("admin",) and register.command
+    assert register.roles == ("admin", "applicant") and register.command
 
 
 def test_the_issue_s_example_routes_are_there():

@@ -1,0 +1,1 @@
+"""Portal accounts: who logs in, with which roles, and the tokens they get."""
