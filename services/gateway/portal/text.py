@@ -1,0 +1,601 @@
+"""What the portal says, in Bahasa Indonesia first and English on request.
+
+The people SEKLIK serves read Indonesian: money is `Rp2.450.000`, dates `26 November 2026`,
+times in the regency's own zone (`10.04 WIB`). Every word a page shows comes from `CATALOG`
+through `t`, so the English switch cannot miss a sentence, and the services' validation
+messages (English, written for programmers) are translated by `field_message` when they are
+shown beside a field.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from numbers import Real
+from zoneinfo import ZoneInfo
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+# Indonesia's three legal time zones (UU 1987/Keppres 41/1987); Pontianak keeps WIB too.
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+              "Asia/Jayapura": "WIT"}
+
+
+def _check_language(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+# Numbers and money ---------------------------------------------------------------------------
+
+def number(n, digits: int = 0) -> str:
+    """`1234567` as `1.234.567`; with `digits`, decimals after a comma (`82,5`)."""
+    if isinstance(n, bool) or not isinstance(n, Real):
+        raise TypeError(f"number() takes a number, not {type(n).__name__}")
+    value = n if isinstance(n, int) and digits == 0 else float(n)
+    english = f"{value:,.{digits}f}" if digits else f"{round(value):,}"
+    return english.translate(str.maketrans(",.", ".,"))
+
+
+def rupiah(amount: int) -> str:
+    """Whole rupiah as Indonesians write them: `Rp2.450.000`, `-Rp2.450.000`, `Rp0`.
+
+    Money is an int everywhere in SEKLIK; a float here means a sum went wrong upstream, so it is
+    refused rather than rounded out of sight."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError(f"rupiah() takes whole rupiah as an int, not {type(amount).__name__}")
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp{number(abs(amount))}"
+
+
+def percent(x, digits: int = 1) -> str:
+    """A fraction as a percentage: `0.125` -> `12,5%` (reporting's `share` is a fraction; its
+    `realisation_pct` is already ×100: pass it divided by 100)."""
+    return f"{number(x * 100, digits)}%"
+
+
+# Dates and times -----------------------------------------------------------------------------
+
+def tanggal(value, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A date (or an ISO date string) as `26 November 2026`, in either language."""
+    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(day, dt.date):
+        raise TypeError(f"tanggal() takes a date or an ISO date string, not "
+                        f"{type(value).__name__}")
+    return f"{day.day} {MONTHS[_check_language(lang)][day.month - 1]} {day.year}"
+
+
+def waktu(value, lang: str = DEFAULT_LANGUAGE, tz: str = "Asia/Jakarta") -> str:
+    """An instant (aware datetime or ISO string with an offset or `Z`) in the regency's time:
+    `26 November 2026 10.04 WIB` (Indonesian writes the hour with a dot) or `10:04 WIB`."""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, dt.datetime):
+        raise TypeError(f"waktu() takes a datetime or an ISO instant, not "
+                        f"{type(value).__name__}")
+    if moment.tzinfo is None:
+        raise ValueError(f"{value} has no UTC offset: an instant must say which zone it is in")
+    local = moment.astimezone(ZoneInfo(tz))
+    separator = "." if _check_language(lang) == "id" else ":"
+    zone = ZONE_NAMES.get(tz) or local.tzname()
+    return f"{tanggal(local.date(), lang)} {local:%H}{separator}{local:%M} {zone}"
+
+
+# The catalog ---------------------------------------------------------------------------------
+# Keys are `area.name`; each entry has both languages (tests/unit/test_portal_text.py).
+
+CATALOG: dict[str, dict[str, str]] = {
+    # The application and its frame
+    "app.name": {"id": "SEKLIK", "en": "SEKLIK"},
+    "app.full_name": {"id": "Sistem Integrasi Kemitraan Komunikasi Publik",
+                      "en": "Integrated System for Public-Communication Partnerships"},
+    "app.footer": {"id": "Dinas Komunikasi dan Informatika", "en": "Communications Office"},
+    "nav.label": {"id": "Menu utama", "en": "Main menu"},
+    "nav.skip": {"id": "Langsung ke isi", "en": "Skip to content"},
+    "nav.home": {"id": "Beranda", "en": "Home"},
+    "language.label": {"id": "Bahasa", "en": "Language"},
+    # The button shows the other language, named in itself.
+    "language.switch": {"id": "English", "en": "Bahasa Indonesia"},
+
+    # Accounts and sessions
+    "account.login": {"id": "Masuk", "en": "Log in"},
+    "account.logout": {"id": "Keluar", "en": "Log out"},
+    "account.signup": {"id": "Daftar akun", "en": "Sign up"},
+    "account.email": {"id": "E-mail", "en": "E-mail"},
+    "account.password": {"id": "Kata sandi", "en": "Password"},
+    "account.password_again": {"id": "Ulangi kata sandi", "en": "Repeat the password"},
+    "account.logged_in_as": {"id": "Masuk sebagai {email}", "en": "Logged in as {email}"},
+
+    # Actions
+    "action.save": {"id": "Simpan", "en": "Save"},
+    "action.submit": {"id": "Kirim", "en": "Submit"},
+    "action.cancel": {"id": "Batal", "en": "Cancel"},
+    "action.back": {"id": "Kembali", "en": "Back"},
+    "action.download_csv": {"id": "Unduh CSV", "en": "Download CSV"},
+
+    # Forms
+    "form.required": {"id": "wajib diisi", "en": "required"},
+    "form.error_marker": {"id": "Kesalahan:", "en": "Error:"},
+    "form.has_errors": {"id": "Periksa isian yang ditandai di bawah.",
+                        "en": "Check the fields marked below."},
+
+    # Roles (shared/auth.py ROLES)
+    "role.admin": {"id": "Admin Kominfo", "en": "Kominfo administrator"},
+    "role.verifier": {"id": "Verifikator", "en": "Verifier"},
+    "role.assessor": {"id": "Penilai", "en": "Assessor"},
+    "role.finance": {"id": "Keuangan (PPK/Bendahara)", "en": "Finance (PPK/treasurer)"},
+    "role.media": {"id": "Perusahaan Media", "en": "Media company"},
+    "role.auditor": {"id": "Auditor (Inspektorat/BPK)", "en": "Auditor (Inspektorat/BPK)"},
+    "role.applicant": {"id": "Pemohon (perusahaan belum terdaftar)",
+                       "en": "Applicant (company not yet registered)"},
+
+    # Partners: status (services/partners/domain.py STATUSES)
+    "partner.status.registered": {"id": "Terdaftar", "en": "Registered"},
+    "partner.status.active": {"id": "Aktif", "en": "Active"},
+    "partner.status.suspended": {"id": "Ditangguhkan", "en": "Suspended"},
+    "partner.status.rejected": {"id": "Ditolak", "en": "Rejected"},
+    "partner.status.deregistered": {"id": "Dicabut pendaftarannya", "en": "Deregistered"},
+
+    # Partners: media types (shared/published.py MEDIA_TYPES) and legal forms
+    "media_type.online": {"id": "Media daring (online)", "en": "Online"},
+    "media_type.print_daily": {"id": "Surat kabar harian", "en": "Daily newspaper"},
+    "media_type.print_weekly": {"id": "Surat kabar mingguan", "en": "Weekly newspaper"},
+    "media_type.print_monthly": {"id": "Majalah/terbitan bulanan", "en": "Monthly print"},
+    "media_type.tv": {"id": "Televisi", "en": "Television"},
+    "media_type.radio": {"id": "Radio", "en": "Radio"},
+    "legal_form.PT": {"id": "Perseroan Terbatas (PT)", "en": "Limited company (PT)"},
+    "legal_form.yayasan": {"id": "Yayasan", "en": "Foundation (yayasan)"},
+    "legal_form.koperasi": {"id": "Koperasi", "en": "Cooperative (koperasi)"},
+
+    # Partners: documents (DOCUMENT_KINDS) and the verifier's decisions on them
+    "document.kind.deed": {"id": "Akta pendirian", "en": "Deed of establishment"},
+    "document.kind.deed_approval": {"id": "SK Kemenkumham atas akta",
+                                    "en": "Kemenkumham approval of the deed"},
+    "document.kind.nib": {"id": "NIB (Nomor Induk Berusaha)", "en": "NIB (business id)"},
+    "document.kind.npwp": {"id": "NPWP", "en": "NPWP (tax id)"},
+    "document.kind.tax_return": {"id": "SPT Tahunan", "en": "Annual tax return (SPT)"},
+    "document.kind.tax_clearance": {"id": "Surat keterangan fiskal",
+                                    "en": "Tax clearance"},
+    "document.kind.domicile": {"id": "Surat keterangan domisili", "en": "Domicile letter"},
+    "document.kind.bpjs": {"id": "Kepesertaan BPJS Ketenagakerjaan",
+                           "en": "BPJS employment membership"},
+    "document.kind.company_profile": {"id": "Profil perusahaan", "en": "Company profile"},
+    "document.kind.bank_reference": {"id": "Referensi bank", "en": "Bank reference"},
+    "document.kind.press_council_certificate": {"id": "Sertifikat Dewan Pers",
+                                                "en": "Press-council certificate"},
+    "document.kind.ukw_certificate": {"id": "Sertifikat UKW pemimpin redaksi",
+                                      "en": "Chief editor's UKW certificate"},
+    "document.kind.circulation_statement": {"id": "Pernyataan oplah",
+                                            "en": "Circulation statement"},
+    "document.kind.broadcast_licence": {"id": "Izin Penyelenggaraan Penyiaran (IPP)",
+                                        "en": "Broadcasting licence (IPP)"},
+    "document.review.pending": {"id": "Menunggu verifikasi", "en": "Awaiting review"},
+    "document.review.accepted": {"id": "Diterima", "en": "Accepted"},
+    "document.review.rejected": {"id": "Ditolak", "en": "Rejected"},
+
+    # Partners: press council, journalists, objections
+    "press_council.none": {"id": "Belum terverifikasi", "en": "Not verified"},
+    "press_council.administrative": {"id": "Terverifikasi administratif",
+                                     "en": "Administratively verified"},
+    "press_council.factual": {"id": "Terverifikasi faktual", "en": "Factually verified"},
+    "ukw.none": {"id": "Belum UKW", "en": "No UKW"},
+    "ukw.muda": {"id": "Wartawan Muda", "en": "Junior (muda)"},
+    "ukw.madya": {"id": "Wartawan Madya", "en": "Intermediate (madya)"},
+    "ukw.utama": {"id": "Wartawan Utama", "en": "Senior (utama)"},
+    "journalist.role.chief_editor": {"id": "Pemimpin redaksi", "en": "Chief editor"},
+    "journalist.role.editor": {"id": "Redaktur", "en": "Editor"},
+    "journalist.role.reporter": {"id": "Wartawan", "en": "Reporter"},
+    "objection.upheld": {"id": "Sanggahan diterima", "en": "Objection upheld"},
+    "objection.dismissed": {"id": "Sanggahan ditolak", "en": "Objection dismissed"},
+
+    # Requirements: one per code of services/partners/requirements.py `unmet_requirements`
+    "requirement.met": {"id": "Terpenuhi", "en": "Met"},
+    "requirement.unmet": {"id": "Belum terpenuhi", "en": "Not met"},
+    "requirement.media_type_not_in_policy": {
+        "id": "Jenis media belum diatur dalam kebijakan persyaratan tahun ini",
+        "en": "This year's requirement policy does not cover the media type"},
+    "requirement.document_missing": {"id": "Dokumen belum diserahkan",
+                                     "en": "Document not submitted"},
+    "requirement.document_rejected": {"id": "Dokumen ditolak verifikator",
+                                      "en": "Document rejected by the verifier"},
+    "requirement.document_not_reviewed": {"id": "Dokumen belum diverifikasi",
+                                          "en": "Document not yet reviewed"},
+    "requirement.document_expired": {"id": "Dokumen sudah kedaluwarsa",
+                                     "en": "Document expired"},
+    "requirement.company_too_young": {"id": "Umur perusahaan belum mencukupi",
+                                      "en": "Company not old enough"},
+    "requirement.press_council_below": {"id": "Status Dewan Pers di bawah syarat",
+                                        "en": "Press-council status below the requirement"},
+    "requirement.chief_editor_missing": {"id": "Pemimpin redaksi belum dicantumkan",
+                                         "en": "No chief editor listed"},
+    "requirement.chief_editor_ukw_below": {"id": "Jenjang UKW pemimpin redaksi di bawah syarat",
+                                           "en": "Chief editor's UKW level below the "
+                                                 "requirement"},
+
+    # Contracts: products (services/contracts/domain.py PRODUCTS)
+    "product.advertorial": {"id": "Advertorial", "en": "Advertorial"},
+    "product.news": {"id": "Berita", "en": "News item"},
+    "product.photo_gallery": {"id": "Galeri foto", "en": "Photo gallery"},
+    "product.banner": {"id": "Banner", "en": "Banner"},
+    "product.public_service_ad": {"id": "Iklan layanan masyarakat",
+                                  "en": "Public-service ad"},
+    "product.tv_spot": {"id": "Spot TV", "en": "TV spot"},
+    "product.radio_spot": {"id": "Spot radio", "en": "Radio spot"},
+    "product.live": {"id": "Siaran langsung", "en": "Live broadcast"},
+
+    # Charts (services/gateway/portal/charts.py)
+    "chart.realisation": {"id": "Realisasi anggaran per kegiatan",
+                          "en": "Budget realisation per activity"},
+    "chart.of": {"id": "{realised} dari {ceiling}", "en": "{realised} of {ceiling}"},
+    "chart.over_ceiling": {"id": "MELEBIHI PAGU", "en": "OVER CEILING"},
+    "chart.no_ceiling": {"id": "tanpa pagu", "en": "no ceiling"},
+    "chart.empty": {"id": "Belum ada data", "en": "No data yet"},
+
+    # Pages: navigation (services/gateway/portal/pages.py)
+    "nav.account": {"id": "Akun saya", "en": "My account"},
+    "nav.my_company": {"id": "Perusahaan saya", "en": "My company"},
+    "nav.register_company": {"id": "Daftarkan perusahaan", "en": "Register the company"},
+    "nav.verification": {"id": "Verifikasi", "en": "Verification"},
+
+    # Pages: logging in, signing up, the account
+    "account.roles": {"id": "Peran", "en": "Roles"},
+    "login.title": {"id": "Masuk ke SEKLIK", "en": "Log in to SEKLIK"},
+    "login.wrong": {"id": "E-mail atau kata sandi salah.", "en": "Wrong e-mail or password."},
+    "login.locked": {"id": "Terlalu banyak percobaan yang gagal: akun dikunci sampai {until}. "
+                           "Admin Kominfo dapat mengatur ulang kata sandi Anda.",
+                     "en": "Too many failed attempts: the account is locked until {until}. "
+                           "The Kominfo admin can reset your password."},
+    "login.disabled": {"id": "Akun ini dinonaktifkan. Hubungi Admin Kominfo.",
+                       "en": "This account is disabled. Contact the Kominfo admin."},
+    "login.expired": {"id": "Sesi Anda sudah berakhir. Silakan masuk kembali.",
+                      "en": "Your session has ended. Please log in again."},
+    "login.no_account": {"id": "Perusahaan media yang belum punya akun:",
+                         "en": "A media company without an account:"},
+    "logout.done": {"id": "Anda sudah keluar.", "en": "You have logged out."},
+    "signup.title": {"id": "Daftar akun perusahaan media", "en": "Sign up a media company"},
+    "signup.intro": {"id": "Buat akun dengan e-mail kantor Anda. Setelah masuk, daftarkan "
+                           "perusahaan Anda dan unggah dokumen persyaratan.",
+                     "en": "Open an account with your work e-mail. Once logged in, register "
+                           "your company and upload the required documents."},
+    "signup.name": {"id": "Nama Anda", "en": "Your name"},
+    "signup.passwords_differ": {"id": "kedua kata sandi tidak sama",
+                                "en": "the two passwords differ"},
+    "signup.done": {"id": "Akun dibuat. Silakan masuk.", "en": "Account opened. Please log in."},
+    "signup.have_account": {"id": "Sudah punya akun? Masuk", "en": "Have an account? Log in"},
+    "password.title": {"id": "Ganti kata sandi", "en": "Change the password"},
+    "password.old": {"id": "Kata sandi lama", "en": "Current password"},
+    "password.new": {"id": "Kata sandi baru", "en": "New password"},
+    "password.rule": {"id": "10 sampai 128 karakter, bukan alamat e-mail Anda",
+                      "en": "10 to 128 characters, not your e-mail address"},
+    "password.changed": {"id": "Kata sandi sudah diganti.", "en": "The password is changed."},
+
+    # Pages: the media company
+    "company.new.title": {"id": "Daftarkan perusahaan", "en": "Register the company"},
+    "company.new.intro": {"id": "Isi sesuai akta dan NPWP perusahaan. Rekening harus atas nama "
+                                "perusahaan.",
+                          "en": "Fill in as in the company's deed and NPWP. The bank account "
+                                "must be in the company's name."},
+    "company.new.identity": {"id": "Identitas perusahaan", "en": "The company"},
+    "company.new.contact": {"id": "Kontak redaksi", "en": "Newsroom contact"},
+    "company.new.bank": {"id": "Rekening perusahaan", "en": "The company's bank account"},
+    "company.new.submit": {"id": "Daftarkan", "en": "Register"},
+    "company.registered": {"id": "Perusahaan terdaftar. Unggah dokumen persyaratannya.",
+                           "en": "The company is registered. Upload its documents."},
+    "company.waiting.title": {"id": "Pendaftaran diterima", "en": "Registration received"},
+    "company.waiting.body": {"id": "Perusahaan Anda sudah terdaftar. Akun Anda sedang "
+                                   "dihubungkan dengannya; halaman ini berpindah sendiri.",
+                             "en": "Your company is registered. Your account is being linked "
+                                   "to it; this page moves on by itself."},
+    "company.waiting.later": {"id": "Akun Anda belum terhubung. Coba lagi sebentar lagi.",
+                              "en": "Your account is not linked yet. Try again shortly."},
+    "company.waiting.again": {"id": "Periksa lagi", "en": "Check again"},
+    "company.status": {"id": "Status", "en": "Status"},
+    "company.checklist": {"id": "Persyaratan tahun {year}", "en": "Requirements for {year}"},
+    "company.all_met": {"id": "Semua persyaratan tahun {year} terpenuhi.",
+                        "en": "Every requirement for {year} is met."},
+    "company.documents": {"id": "Dokumen", "en": "Documents"},
+    "company.no_documents": {"id": "Belum ada dokumen.", "en": "No documents yet."},
+    "company.upload": {"id": "Unggah dokumen", "en": "Upload a document"},
+    "partner.field.legal_name": {"id": "Nama badan hukum", "en": "Legal name"},
+    "partner.field.brand_name": {"id": "Nama media", "en": "Media name"},
+    "partner.field.legal_form": {"id": "Bentuk badan hukum", "en": "Legal form"},
+    "partner.field.media_type": {"id": "Jenis media", "en": "Media type"},
+    "partner.field.npwp": {"id": "NPWP perusahaan", "en": "Company NPWP"},
+    "partner.field.nib": {"id": "NIB", "en": "NIB"},
+    "partner.field.pkp": {"id": "Pengusaha Kena Pajak (PKP)", "en": "VAT-registered (PKP)"},
+    "partner.field.founded_on": {"id": "Tanggal pendirian", "en": "Founded on"},
+    "partner.field.address": {"id": "Alamat", "en": "Address"},
+    "partner.field.contact_email": {"id": "E-mail redaksi", "en": "Newsroom e-mail"},
+    "partner.field.contact_phone": {"id": "Telepon", "en": "Phone"},
+    "partner.field.bank": {"id": "Bank", "en": "Bank"},
+    "partner.field.bank_number": {"id": "Nomor rekening", "en": "Account number"},
+    "partner.field.bank_holder": {"id": "Nama pemilik rekening", "en": "Account holder"},
+    "partner.hint.legal_name": {"id": "contoh: PT Sriwijaya Media Utama",
+                                "en": "e.g. PT Sriwijaya Media Utama"},
+    "partner.hint.npwp": {"id": "15 atau 16 angka, tanpa titik dan tanda hubung",
+                          "en": "15 or 16 digits, without dots or dashes"},
+    "partner.hint.nib": {"id": "13 angka", "en": "13 digits"},
+    "partner.hint.phone": {"id": "contoh: +62 711 123456", "en": "e.g. +62 711 123456"},
+    "partner.hint.bank_holder": {"id": "atas nama perusahaan, bukan perorangan",
+                                 "en": "the company's name, not a person's"},
+    "press_council.title": {"id": "Dewan Pers", "en": "Press council"},
+    "word.yes": {"id": "Ya", "en": "Yes"},
+    "word.no": {"id": "Tidak", "en": "No"},
+    "document.field.kind": {"id": "Jenis dokumen", "en": "Document"},
+    "document.field.number": {"id": "Nomor dokumen", "en": "Number"},
+    "document.field.issued_on": {"id": "Tanggal terbit", "en": "Issued on"},
+    "document.field.valid_until": {"id": "Berlaku sampai", "en": "Valid until"},
+    "document.field.review": {"id": "Verifikasi", "en": "Review"},
+    "document.field.file": {"id": "Berkas (PDF, JPEG atau PNG, paling besar 10 MB)",
+                            "en": "File (PDF, JPEG or PNG, at most 10 MB)"},
+    "document.hint.valid_until": {"id": "kosongkan bila dokumen tidak kedaluwarsa",
+                                  "en": "leave empty when the document does not lapse"},
+    "document.submit": {"id": "Unggah", "en": "Upload"},
+    "document.uploaded": {"id": "Dokumen {kind} diterima dan menunggu verifikasi.",
+                          "en": "{kind} received; it awaits review."},
+    "document.view": {"id": "Lihat berkas", "en": "View the file"},
+    "document.note": {"id": "Catatan verifikator", "en": "Verifier's note"},
+    "document.expired_on": {"id": "kedaluwarsa {date}", "en": "expired on {date}"},
+    "rejection.title": {"id": "Pendaftaran ditolak", "en": "Registration rejected"},
+    "objection.until": {"id": "Sanggahan dapat diajukan sampai {date}.",
+                        "en": "An objection may be filed until {date}."},
+    "objection.statement": {"id": "Isi sanggahan", "en": "Your objection"},
+    "objection.submit": {"id": "Ajukan sanggahan", "en": "File the objection"},
+    "objection.filed": {"id": "Sanggahan sudah diajukan.", "en": "The objection is filed."},
+
+    # Pages: the verification team
+    "verify.title": {"id": "Verifikasi dokumen", "en": "Document verification"},
+    "verify.queue_empty": {"id": "Tidak ada dokumen yang menunggu verifikasi.",
+                           "en": "No document awaits review."},
+    "verify.col.partner": {"id": "Perusahaan", "en": "Company"},
+    "verify.col.pending": {"id": "Menunggu verifikasi", "en": "Awaiting review"},
+    "verify.open": {"id": "Periksa", "en": "Review"},
+    "review.note": {"id": "Catatan", "en": "Note"},
+    "review.accept": {"id": "Terima", "en": "Accept"},
+    "review.reject": {"id": "Tolak", "en": "Reject"},
+    "review.done": {"id": "Dokumen dicatat: {decision}.", "en": "Document recorded: {decision}."},
+    "activate.title": {"id": "Aktivasi tahun {year}", "en": "Activation for {year}"},
+    "activate.button": {"id": "Aktifkan untuk tahun {year}", "en": "Activate for {year}"},
+    "activate.done": {"id": "Perusahaan aktif untuk tahun {year}.",
+                      "en": "The company is active for {year}."},
+    "activate.refused": {"id": "Belum dapat diaktifkan:", "en": "Cannot be activated yet:"},
+
+    # Pages: errors
+    "error.csrf_title": {"id": "Formulir ditolak", "en": "Form refused"},
+    "form.csrf": {"id": "Formulir ini kedaluwarsa atau tidak dikirim dari halaman SEKLIK. "
+                        "Muat ulang halaman lalu coba lagi.",
+                  "en": "This form has expired or was not sent from a SEKLIK page. Reload the "
+                        "page and try again."},
+    "error.reference": {"id": "Sebutkan nomor rujukan {request_id} kepada operator.",
+                        "en": "Quote reference {request_id} to the operators."},
+
+    # Errors: a title per typed error of shared/errors.py
+    "error.ValidationFailed": {"id": "Isian belum benar", "en": "Some entries are not valid"},
+    "error.Unauthenticated": {"id": "Silakan masuk terlebih dahulu", "en": "Please log in"},
+    "error.Forbidden": {"id": "Anda tidak berwenang membuka halaman ini",
+                        "en": "You may not open this page"},
+    "error.NotFound": {"id": "Tidak ditemukan", "en": "Not found"},
+    "error.Conflict": {"id": "Bertentangan dengan data yang sudah ada",
+                       "en": "Conflicts with what is already recorded"},
+    "error.RuleViolated": {"id": "Tidak diizinkan oleh aturan", "en": "Not allowed by the rules"},
+    "error.unexpected": {"id": "Terjadi kesalahan tak terduga",
+                         "en": "An unexpected error occurred"},
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """The catalog's sentence `key` in `lang`, with `values` filled in (str.format).
+
+    A missing key raises KeyError: a page naming a key nobody wrote fails its test rather than
+    showing the key to a clerk."""
+    return CATALOG[key][_check_language(lang)].format(**values)
+
+
+# Validation messages beside a field ----------------------------------------------------------
+
+# Words inside the services' messages that have their own Indonesian.
+_WORDS = {
+    "account number": "nomor rekening", "criterion": "kriteria", "tier": "tingkat",
+    "price": "harga", "greater than": "lebih dari", "less than": "kurang dari",
+    "greater than or equal to": "sedikitnya", "less than or equal to": "paling banyak",
+    "an empty string": "teks kosong", "other characters": "karakter lain",
+    "datetime": "tanggal dan waktu", "time": "jam", "date": "tanggal",
+    "aware": "berzona waktu", "naive": "tanpa zona waktu", "or": "atau", "to": "sampai",
+    "; line breaks and tabs only in free text": "; baris baru dan tab hanya boleh di teks bebas",
+}
+_NUMBER = r"-?[0-9][0-9,]*(?:\.[0-9]+)?"
+_ENGLISH_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+
+# (pattern, Indonesian): each pattern must match a whole message; its named groups are the
+# values (a field name, a bound, the choices), carried over as they are. English thousands
+# commas in numbers become Indonesian dots.
+_RULES: list[tuple[str, str]] = [
+    # marshmallow's own messages
+    (r"Missing data for required field\.", "Wajib diisi."),
+    (r"Field may not be null\.", "Tidak boleh kosong."),
+    (r"Unknown field\.", "Isian ini tidak dikenal."),
+    (r"Invalid input type\.", "Jenis masukan tidak sah."),
+    (r"Invalid type\.", "Jenis tidak sah."),
+    (r"Invalid value\.", "Nilai tidak sah."),
+    (r"Invalid input\.", "Masukan tidak sah."),
+    (r"Not a valid integer\.", "Bukan bilangan bulat yang sah."),
+    (r"Not a valid number\.", "Bukan angka yang sah."),
+    (r"Not a valid string\.", "Bukan teks yang sah."),
+    (r"Not a valid utf-8 string\.", "Bukan teks UTF-8 yang sah."),
+    (r"Not a valid boolean\.", "Bukan nilai ya/tidak yang sah."),
+    (r"Not a valid date\.", "Bukan tanggal yang sah."),
+    (r"Not a valid UUID\.", "Bukan UUID yang sah."),
+    (r"Not a valid email address\.", "Bukan alamat e-mail yang sah."),
+    (r"Not a valid URL\.", "Bukan URL yang sah."),
+    (r"Not a valid list\.", "Bukan daftar yang sah."),
+    (r"Not a valid tuple\.", "Bukan tupel yang sah."),
+    (r"Not a valid mapping type\.", "Bukan objek yang sah."),
+    (r"Not a valid period of time\.", "Bukan jangka waktu yang sah."),
+    (r"Not a valid (?P<what>aware|naive) (?P<kind>datetime|time|date)\.",
+     "Bukan {kind} {what} yang sah."),
+    (r"Not a valid (?P<kind>datetime|time|date)\.", "Bukan {kind} yang sah."),
+    (r'"(?P<input>.*)" cannot be formatted as a (?P<kind>datetime|time|date)\.',
+     '"{input}" tidak dapat dibaca sebagai {kind}.'),
+    (r"Number too large\.", "Angka terlalu besar."),
+    (r"Special numeric values \(nan or infinity\) are not permitted\.",
+     "Nilai khusus (NaN atau tak hingga) tidak diizinkan."),
+    (r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.",
+     "Panjang harus antara {min} dan {max}."),
+    (r"Length must be (?P<equal>\d+)\.", "Panjang harus {equal}."),
+    (r"Longer than maximum length (?P<max>\d+)\.", "Lebih panjang dari batas {max}."),
+    (r"Shorter than minimum length (?P<min>\d+)\.", "Lebih pendek dari batas {min}."),
+    (rf"Must be (?P<low>greater than(?: or equal to)?) (?P<min>{_NUMBER}) and "
+     rf"(?P<high>less than(?: or equal to)?) (?P<max>{_NUMBER})\.",
+     "Harus {low} {min} dan {high} {max}."),
+    (rf"Must be (?P<op>(?:greater|less) than(?: or equal to)?) (?P<bound>{_NUMBER})\.",
+     "Harus {op} {bound}."),
+    (r"Must be one of: (?P<choices>.*)\.", "Harus salah satu dari: {choices}."),
+    (r"Must be equal to (?P<other>.*)\.", "Harus sama dengan {other}."),
+    (r"String does not match expected pattern\.", "Teks tidak sesuai pola yang diharapkan."),
+    (r"One or more of the choices you made was not in: (?P<choices>.*)\.",
+     "Satu atau lebih pilihan tidak ada di: {choices}."),
+
+    # shared/schemas.py
+    (r"must be a string", "harus berupa teks"),
+    (r"must be (?P<min>\d+) to (?P<max>\d+) characters \(got (?P<got>\d+)\)",
+     "harus {min} sampai {max} karakter (terisi {got})"),
+    (r"must not contain control or invisible formatting characters \(found "
+     r"(?P<code>U\+[0-9A-F]{4,6}) at character (?P<position>\d+)\)"
+     r"(?P<lines>; line breaks and tabs only in free text)?",
+     "tidak boleh memuat karakter kendali atau format tak terlihat (ada {code} pada "
+     "karakter ke-{position}){lines}"),
+    (r"must match (?P<pattern>.+)", "harus sesuai pola {pattern}"),
+    (r"(?P<name>NPWP|NIB|NIK|account number) must be (?P<low>\d+) (?P<joint>or|to) "
+     r"(?P<high>\d+) digits 0-9, without dots, dashes or spaces",
+     "{name} harus {low} {joint} {high} angka 0-9, tanpa titik, tanda hubung, atau spasi"),
+    (r"(?P<name>NPWP|NIB|NIK|account number) must be (?P<count>\d+) digits 0-9, without "
+     r"dots, dashes or spaces",
+     "{name} harus {count} angka 0-9, tanpa titik, tanda hubung, atau spasi"),
+    (r"must be an e-mail address", "harus berupa alamat e-mail"),
+    (r"must be a UUID such as (?P<example>\S+)", "harus berupa UUID, misalnya {example}"),
+    (r"must be a date as YYYY-MM-DD", "harus berupa tanggal dengan format YYYY-MM-DD"),
+    (r"must be a date in the years (?P<min>\d+) to (?P<max>\d+)",
+     "harus berupa tanggal pada tahun {min} sampai {max}"),
+    (r"must be a whole number", "harus berupa bilangan bulat"),
+    (rf"(?:(?P<subject>\w+) )?must be a whole number from (?P<min>{_NUMBER}) to "
+     rf"(?P<max>{_NUMBER})", "{subject}harus berupa bilangan bulat dari {min} sampai {max}"),
+    (r"must be whole rupiah as an integer \(no decimals\)",
+     "harus berupa rupiah utuh (tanpa desimal)"),
+    (rf"must be whole rupiah from (?P<min>{_NUMBER}) to (?P<max>{_NUMBER}) \(Rp10\^15\)",
+     "harus berupa rupiah utuh dari {min} sampai {max} (Rp10^15)"),
+    (r"must be a number", "harus berupa angka"),
+    (r"must be a finite number \(not NaN or infinity\)",
+     "harus berupa angka terhingga (bukan NaN atau tak hingga)"),
+    (rf"(?:(?P<subject>\w+) )?must be from (?P<min>{_NUMBER}) to (?P<max>{_NUMBER})",
+     "{subject}harus dari {min} sampai {max}"),
+    (r"must be true or false", "harus true (ya) atau false (tidak)"),
+    (rf"must hold (?P<min>{_NUMBER}) to (?P<max>{_NUMBER}) items",
+     "harus berisi {min} sampai {max} butir"),
+    (rf"must hold at most (?P<max>{_NUMBER}) entries", "harus berisi paling banyak {max} entri"),
+    (r"(?P<name>[\w ]+) must be one of: (?P<choices>.+)",
+     "{name} harus salah satu dari: {choices}"),
+    (r"(?P<name>\w+) must be a year such as (?P<example>\d{4})",
+     "{name} harus berupa tahun, misalnya {example}"),
+    (r"sha256 must be the file's SHA-256 as 64 lowercase hex digits",
+     "sha256 harus berupa SHA-256 berkas: 64 digit heksadesimal huruf kecil"),
+    (r"name must be a file's name, without a folder \(no / or \\\)",
+     "name harus berupa nama berkas, tanpa folder (tanpa / atau \\)"),
+    (r"give either sha256 \(the SHA-256 of a file kept elsewhere\) or the file itself "
+     r"\(multipart/form-data, part `file`\), not both and not neither",
+     "isi salah satu: sha256 (SHA-256 berkas yang disimpan di tempat lain) atau berkas itu "
+     "sendiri (multipart/form-data, bagian `file`), tidak keduanya dan tidak kosong keduanya"),
+    (r"expected an object, got (?P<type>\w+)", "harus berupa objek, bukan {type}"),
+    (r"command_id must be a string of 1 to 100 characters from A-Z a-z 0-9 \. _ : - "
+     r"\(got (?P<got>.+)\)",
+     "command_id harus berupa teks 1 sampai 100 karakter dari A-Z a-z 0-9 . _ : - "
+     "(terisi {got})"),
+
+    # services/partners/schemas.py
+    (r"phone must be digits, e\.g\. (?P<example>.+)",
+     "phone harus berupa angka, misalnya {example}"),
+    (r"name at least one of (?P<fields>.+)", "sebutkan sedikitnya satu dari {fields}"),
+
+    # services/assessment/schemas.py
+    (r"code must be lowercase letters, digits and _",
+     "code harus berupa huruf kecil, angka, dan _"),
+    (rf"at least one (?P<what>criterion|tier|price), at most (?P<max>{_NUMBER})",
+     "sedikitnya satu {what}, paling banyak {max}"),
+    (rf"score must be from 0 to the criterion's max_score \(at most (?P<max>{_NUMBER})\)",
+     "score harus dari 0 sampai max_score kriterianya (paling tinggi {max})"),
+    (r"a score needs a reason \(at least (?P<min>\d+) characters, at most (?P<max>\d+); "
+     r"got (?P<got>\d+)\)",
+     "nilai memerlukan alasan (sedikitnya {min} karakter, paling banyak {max}; terisi {got})"),
+
+    # services/contracts/schemas.py
+    (r"tier must be a tier name such as A, B or C",
+     "tier harus berupa nama tingkat, misalnya A, B, atau C"),
+    (r"activity_code must be the DPA activity code, e\.g\. (?P<example>\S+)",
+     "activity_code harus berupa kode kegiatan DPA, misalnya {example}"),
+    (r'(?P<name>\w+) must be an exact fraction "num/den" of whole numbers, '
+     r'e\.g\. "12/100" or "11/12"',
+     '{name} harus berupa pecahan tepat "pembilang/penyebut" dari bilangan bulat, '
+     'misalnya "12/100" atau "11/12"'),
+    (r"number must be the SPK number, e\.g\. (?P<example>\S+)",
+     "number harus berupa nomor SPK, misalnya {example}"),
+    (r"sp2d_number must be the SP2D number", "sp2d_number harus berupa nomor SP2D"),
+    (r"period must be the tax month as YYYY-MM, e\.g\. (?P<example>\S+)",
+     "period harus berupa masa pajak dengan format YYYY-MM, misalnya {example}"),
+    (r"ntpn must be the 16 letters and digits of the NTPN on the deposit slip",
+     "ntpn harus berupa 16 huruf dan angka NTPN pada bukti setor"),
+    (r"an addendum gives a new ceiling, ends_on or agreed_prices",
+     "adendum harus memuat ceiling baru, ends_on, atau agreed_prices"),
+
+    # services/reporting/schemas.py, services/gateway/schemas.py, shared/service.py
+    (r"entity_id must be the UUID of a partner, contract or order",
+     "entity_id harus berupa UUID mitra, kontrak, atau pesanan"),
+    (r"must be a service name", "harus berupa nama layanan"),
+    (r"not a cursor this API gave", "bukan kursor yang diberikan API ini"),
+    (r"must be a positive integer notification id",
+     "harus berupa nomor notifikasi berupa bilangan bulat positif"),
+    (r"must be an integer position from 0 to 2\^63 - 1",
+     "harus berupa posisi bilangan bulat dari 0 sampai 2^63 - 1"),
+    (rf"must be an integer from (?P<min>{_NUMBER}) to (?P<max>{_NUMBER})",
+     "harus berupa bilangan bulat dari {min} sampai {max}"),
+
+    # services/gateway/files.py: a file sent with a form
+    (r"send the file in this part \(PDF, JPEG or PNG\)",
+     "kirim berkasnya di bagian ini (PDF, JPEG, atau PNG)"),
+    (r"give the file's name \(filename= in the part's header\)",
+     "sebutkan nama berkasnya (filename= pada header bagian)"),
+
+    # services/accounts
+    (r"is not the account's current password", "bukan kata sandi akun saat ini"),
+]
+_COMPILED = [(re.compile(pattern, re.DOTALL), indonesian) for pattern, indonesian in _RULES]
+
+
+def _value(name: str, value: str | None) -> str:
+    if value is None:
+        return ""
+    if name == "subject":  # an optional field name before the sentence keeps its space
+        return f"{value} "
+    value = _WORDS.get(value, value)
+    if name == "got":  # command_id's "(got 101 characters)", "(got a int)"
+        value = re.sub(r"^(\d+) characters$", r"\1 karakter", value)
+        value = re.sub(r"^an? (\w+)$", r"nilai \1", value)
+    return _ENGLISH_NUMBER.sub(lambda found: found.group().replace(",", "."), value)
+
+
+def field_message(message: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A validation message of the services (English) in `lang`, its values kept.
+
+    A message no rule knows comes back unchanged: an English sentence beside a field is
+    better than an empty space where the reason should be."""
+    if _check_language(lang) == "en":
+        return message
+    for pattern, indonesian in _COMPILED:
+        found = pattern.fullmatch(message)
+        if found:
+            return indonesian.format(**{k: _value(k, v) for k, v in found.groupdict().items()})
+    return message
