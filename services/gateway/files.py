@@ -55,16 +55,31 @@ def upload(route: Route, values: dict, request, calls, store: FileStore):
     authorization = request.headers.get("Authorization")
     kwargs = arguments_of_path(route, values)
     calls.call(authorization, route.service, route.guard, dict(kwargs))  # 401/403/404 first
-    staged = store.stage(data)
+    if route.command and request.headers.get("Idempotency-Key") is not None:
+        kwargs["command_id"] = request.headers["Idempotency-Key"]
+
+    def command(file: dict):
+        return calls.call(authorization, route.service, route.method,
+                          {**kwargs, route.body: {**body, route.upload: file}})
+
+    return staged(store, data, name, command)
+
+
+def staged(store: FileStore, data: bytes, name: str, command):
+    """`command(file)` with `data` staged for the service to keep: `file` is what the
+    command's payload names it by ({upload_id, sha256, name}). The staged copy is discarded
+    whatever the answer, so a refused command leaves nothing behind."""
+    stage = store.stage(data)
     try:
-        body[route.upload] = {"upload_id": staged["upload_id"], "sha256": staged["sha256"],
-                              "name": name}
-        kwargs[route.body] = body
-        if route.command and request.headers.get("Idempotency-Key") is not None:
-            kwargs["command_id"] = request.headers["Idempotency-Key"]
-        return calls.call(authorization, route.service, route.method, kwargs)
+        return command({"upload_id": stage["upload_id"], "sha256": stage["sha256"],
+                        "name": name})
     finally:
-        store.discard(staged["upload_id"])
+        store.discard(stage["upload_id"])
+
+
+def file_name(filename: str | None) -> str:
+    """The name a sender gave a file, without any folder (a browser on Windows sends one)."""
+    return PurePosixPath((filename or "").replace("\\", "/")).name
 
 
 def read_form(route: Route, request, limit: int) -> tuple[dict, str, bytes]:
@@ -99,7 +114,7 @@ def read_form(route: Route, request, limit: int) -> tuple[dict, str, bytes]:
     data = part.stream.read(limit + 1)
     if len(data) > limit:
         raise too_large(limit)
-    name = PurePosixPath((part.filename or "").replace("\\", "/")).name
+    name = file_name(part.filename)
     if not name:
         raise invalid({"file": ["give the file's name (filename= in the part's header)"]})
     return body, name, data
@@ -114,11 +129,17 @@ def download(route: Route, kwargs: dict, request, calls, store: FileStore) -> Re
     """The kept file's bytes, checked against its SHA-256, for whom the service allows."""
     record = calls.call(request.headers.get("Authorization"), route.service, route.method,
                         kwargs)
-    data = store.read(record["sha256"])
+    return file_response(record, store.read(record["sha256"]))
+
+
+def file_response(record: dict, data: bytes, inline: bool = False) -> Response:
+    """A kept file's bytes (read and checked by the store) with its record's name and hash.
+    `inline`: shown in the portal's page (a verifier reads the scan), else saved."""
     digest = base64.b64encode(bytes.fromhex(record["sha256"])).decode()
     fallback = record["name"].encode("ascii", "replace").decode().replace('"', "'")
     return Response(data, content_type=record["media_type"], headers={
-        "Content-Disposition": f"attachment; filename=\"{fallback}\"; "
+        "Content-Disposition": f"{'inline' if inline else 'attachment'}; "
+                               f"filename=\"{fallback}\"; "
                                f"filename*=UTF-8''{quote(record['name'])}",
         "ETag": f'"{record["sha256"]}"',
         "Repr-Digest": f"sha-256=:{digest}:",

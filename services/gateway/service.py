@@ -20,12 +20,16 @@ from nameko.rpc import ReplyListener, ServiceProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
+from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from services.gateway import calls, files
 from services.gateway.openapi import openapi_document
+from services.gateway.portal import pages as portal
+from services.gateway.portal.session import csrf_key
 from services.gateway.problem import HttpProblem, ServiceTimeout, problem_of, respond
 from services.gateway.routes import ROUTES, Route
+from shared.config import Settings
 
 RPC_TIMEOUT = 30  # seconds a service has to answer before the request is a 504
 POLL_INTERVAL = 0.5  # seconds between two reads of a feed while a request waits
@@ -68,11 +72,25 @@ class WaitingSlots(DependencyProvider):
         return self.slots
 
 
+class PortalSettings(DependencyProvider):
+    """The deployment's settings the portal's pages read (time zone, development or not),
+    and the key of its forms' CSRF tokens (derived from CIPHER_KEY, which files.Files
+    requires outside development)."""
+
+    def setup(self):
+        self.settings = Settings.from_env()
+        self.csrf_key = csrf_key(self.settings.digest_key)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
 class GatewayService:
     name = "gateway"
     services = Services()
     waiting = WaitingSlots()
     file_store = files.Files()
+    portal_settings = PortalSettings()
 
     @rpc
     def health(self):
@@ -91,6 +109,24 @@ class GatewayService:
     def docs(self, request):
         page = resources.files(__package__).joinpath("static/docs.html").read_bytes()
         return Response(page, content_type="text/html; charset=utf-8")
+
+    @http("GET", "/portal")
+    def portal_root(self, request):
+        return redirect("/portal/", code=308)
+
+    @http("GET,POST", "/portal/")
+    def portal_home(self, request):
+        return self.portal_page(request, "")
+
+    @http("GET,POST", "/portal/<path:path>")
+    def portal_page(self, request, path):
+        """The web portal (services/gateway/portal/): pages in Bahasa Indonesia."""
+        return portal.serve(request, self.services, self.file_store,
+                            self.portal_settings.settings, self.portal_settings.csrf_key)
+
+    @http("GET", "/portal/static/<name>")
+    def portal_static(self, request, name):
+        return portal.static(name)
 
     @http(ALL_METHODS, "/<path:path>")
     def api(self, request, path):

@@ -88,17 +88,19 @@ def unmet_requirements(partner: Partner, policy: RequirementPolicy, as_of: dt.da
 
 
 def document_problem(document: dict | None, kind: str, as_of: dt.date) -> dict | None:
-    """Why `document` does not count on `as_of`, or None when it does."""
+    """Why `document` does not count on `as_of`, or None when it does. `kind` says which
+    document, so that a page can name it in the reader's language."""
     if document is None or document["issued_on"] > as_of:
-        return {"code": "document_missing", "detail": f"document {kind} missing"}
+        return {"code": "document_missing", "kind": kind, "detail": f"document {kind} missing"}
     if document["review"] == "rejected":
-        return {"code": "document_rejected",
+        return {"code": "document_rejected", "kind": kind, "note": document["note"],
                 "detail": f"document {kind} rejected: {document['note']}"}
     if document["review"] == "pending":
-        return {"code": "document_not_reviewed",
+        return {"code": "document_not_reviewed", "kind": kind,
                 "detail": f"document {kind} not yet accepted by the verification team"}
     if document["valid_until"] is not None and document["valid_until"] < as_of:
-        return {"code": "document_expired",
+        return {"code": "document_expired", "kind": kind,
+                "valid_until": document["valid_until"].isoformat(),
                 "detail": f"{kind} expired on {document['valid_until'].isoformat()}"}
     return None
 

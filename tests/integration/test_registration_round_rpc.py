@@ -33,7 +33,8 @@ def test_an_online_outlet_is_registered_verified_and_activated_through_rpc(clust
         with pytest.raises(RuleViolated) as refused:
             rpc.partners.activate_partner(tv, 2026)
         assert refused.value.details["unmet"] == [
-            {"code": "document_missing", "detail": "document broadcast_licence missing"}]
+            {"code": "document_missing", "kind": "broadcast_licence",
+             "detail": "document broadcast_licence missing"}]
 
     with cluster.rpc("media", sub="redaksi", partner_id=pid) as media:
         assert media.partners.get_partner(pid)["status"] == "active"

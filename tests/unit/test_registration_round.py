@@ -83,7 +83,8 @@ def test_a_weekly_paper_whose_tax_return_expired_is_refused_then_activated_after
         partners.activate_partner(pid, YEAR, actor=ADMIN)
     assert refused.value.code == "requirements_not_met"
     assert refused.value.details["unmet"] == [
-        {"code": "document_expired", "detail": "tax_return expired on 2026-03-31"}]
+        {"code": "document_expired", "kind": "tax_return", "valid_until": "2026-03-31",
+         "detail": "tax_return expired on 2026-03-31"}]
     assert "tax_return expired on 2026-03-31" in refused.value.message
     assert partners.get_partner(pid)["status"] == "registered"
 
@@ -96,7 +97,7 @@ def test_a_weekly_paper_whose_tax_return_expired_is_refused_then_activated_after
 def test_a_tv_station_without_a_broadcasting_licence_is_refused(partners):
     pid = verified_outlet(partners, media_type="tv", skip=("broadcast_licence",))
     result = partners.check_requirements(pid, YEAR)
-    assert result["unmet"] == [{"code": "document_missing",
+    assert result["unmet"] == [{"code": "document_missing", "kind": "broadcast_licence",
                                 "detail": "document broadcast_licence missing"}]
     with pytest.raises(RuleViolated):
         partners.activate_partner(pid, YEAR, actor=ADMIN)

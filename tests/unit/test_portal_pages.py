@@ -1,0 +1,75 @@
+"""The portal's small rules that no page may get wrong: where a login sends the browser next,
+how a form's names map onto the schema's nested fields and back, and what a CSRF token is."""
+import time
+
+import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from services.gateway.portal.pages import errors_of, nested, safe_next
+from services.gateway.portal.session import CSRF_COOKIE, Session, claims_of, csrf_key
+from shared.auth import development_key, mint_token
+from shared.errors import Conflict, ValidationFailed
+
+KEY = csrf_key(b"k" * 32)
+
+
+class FakePage:
+    lang = "id"
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/portal/", "//evil.example/portal/", "/\\evil.example",
+    "javascript:alert(1)", "/v1/partners", "http:/portal/", ""])
+def test_after_login_the_browser_goes_nowhere_but_the_portal(target):
+    assert safe_next(target) == "/portal/"
+
+
+def test_after_login_the_page_asked_for_is_opened():
+    assert safe_next("/portal/verifikasi/1b2c") == "/portal/verifikasi/1b2c"
+
+
+def test_form_names_are_the_schemas_paths():
+    assert nested({"contact.email": "a@b.id", "npwp": "1", "bank_account.number": "12"}) == {
+        "contact": {"email": "a@b.id"}, "npwp": "1", "bank_account": {"number": "12"}}
+
+
+def test_a_nested_error_lands_beside_its_field_in_indonesian():
+    refused = ValidationFailed.from_messages({"partner": {
+        "contact": {"email": ["must be an e-mail address"]},
+        "npwp": ["NPWP must be 15 or 16 digits 0-9, without dots, dashes or spaces"]}})
+    errors = errors_of(FakePage(), refused)
+    assert set(errors) == {"contact.email", "npwp"}
+    assert errors["npwp"][0].startswith("NPWP harus")
+
+
+def test_a_refusal_without_fields_stands_beside_the_field_named():
+    errors = errors_of(FakePage(), Conflict("this NPWP is already registered",
+                                            code="npwp_taken"), "npwp")
+    assert list(errors) == ["npwp"]
+
+
+def session(cookies: dict) -> Session:
+    builder = EnvironBuilder(path="/portal/", headers={
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    return Session(Request(builder.get_environ()), KEY, secure=True)
+
+
+def test_a_form_token_is_the_mac_of_this_browsers_cookie():
+    mine = session({CSRF_COOKIE: "seed-of-this-browser"})
+    assert mine.csrf_ok({"csrf_token": mine.csrf_token})
+    assert not mine.csrf_ok({"csrf_token": session({CSRF_COOKIE: "other"}).csrf_token})
+    assert not mine.csrf_ok({})
+    # A browser without the cookie gets one now, and no form it posts can carry its token.
+    fresh = session({})
+    assert not fresh.csrf_ok({"csrf_token": fresh.csrf_token})
+
+
+def test_an_expired_or_garbled_token_is_no_session():
+    key = development_key()
+    live = mint_token(key, "a", ["admin"], regency="16.02", ttl_seconds=60)
+    assert claims_of(live)["roles"] == ["admin"]
+    assert claims_of("garbage") is None
+    expired = mint_token(key, "a", ["admin"], regency="16.02", ttl_seconds=1)
+    time.sleep(1.1)
+    assert claims_of(expired) is None
