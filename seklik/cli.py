@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-from shared.auth import (PERSON_MAX_TTL, PERSON_TTL, ROLES, FreshBearer, encode_key,
+from shared.auth import (PERSON_MAX_TTL, PERSON_TTL, ROLES, FreshBearer, bearer, encode_key,
                          issuer_key, mint_token, service_token)
 from shared.config import Settings
 from shared.errors import Conflict
@@ -191,7 +191,20 @@ def cmd_demo(args, settings: Settings) -> int:
             digest = getattr(admin, service).digest()
             print(f"{service} digest: notification {digest['last_notification_id']},"
                   f" root {digest['root_hash']}")
+        if settings.development:  # a password printed here must open nothing real
+            print("\nThe web portal's demo accounts (development only), one per role:\n")
+            print(render(demo.portal_accounts(admin, lambda token: holder_proxy(
+                settings, token), say=lambda line: None), ["role", "email", "password"]))
     return 0
+
+
+def holder_proxy(settings: Settings, token: str | None):
+    """An RPC proxy carrying `token` as it is (None: no token), as the portal's browser
+    session does: signing up and logging in need none."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    return ClusterRpcProxy({"AMQP_URI": settings.amqp_uri}, timeout=30,
+                           context_data=bearer(token) if token else {})
 
 
 def cmd_report(args, settings: Settings) -> int:
@@ -323,9 +336,11 @@ def cmd_up(args, settings: Settings) -> int:
         if args.exit:
             return 0
         port = os.environ.get("SEKLIK_HTTP_PORT", "8000")
-        print("\nSEKLIK is running. Mint a token with `seklik token --sub you --role admin` and "
-              f"call it over HTTP (http://127.0.0.1:{port}/docs) or with nameko's "
-              "ClusterRpcProxy. Ctrl-C stops it.")
+        print(f"\nSEKLIK is running. The web portal: http://127.0.0.1:{port}/portal/ "
+              "(Bahasa Indonesia; English at the top of each page). Other systems: mint a "
+              "token with `seklik token --sub you --role admin` and call it over HTTP "
+              f"(http://127.0.0.1:{port}/docs) or with nameko's ClusterRpcProxy. Ctrl-C "
+              "stops it.")
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)
         print("a service stopped; see its log", file=sys.stderr)

@@ -370,3 +370,39 @@ def eventually(call, timeout: float = 30):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
+
+
+# The portal's demo accounts: one per role, and a media company that registered itself ----------
+
+# Development only (`make run`): a password anyone can read opens nothing anywhere else.
+DEMO_PASSWORD = "seklik-demo-2026"
+STAFF = (("admin", "kominfo@demo.seklik.id", "Ani (Admin Kominfo)"),
+         ("verifier", "verifikator@demo.seklik.id", "Budi (Verifikator)"),
+         ("assessor", "penilai@demo.seklik.id", "Citra (Penilai)"),
+         ("finance", "ppk@demo.seklik.id", "Dedi (PPK)"),
+         ("auditor", "inspektorat@demo.seklik.id", "Eka (Inspektorat)"))
+MEDIA_EMAIL = "redaksi@demo.seklik.id"
+
+
+def portal_accounts(admin, as_holder, say=print) -> list[dict]:
+    """Open a staff account per role, and a media company's account that signs up and
+    registers its own company (31, not yet with documents) as a newcomer would in the portal.
+    `as_holder(token)` gives an RPC proxy carrying that token (None: no token)."""
+    accounts = []
+    for role, email, name in STAFF:
+        admin.accounts.open_account(email=email, password=DEMO_PASSWORD, name=name,
+                                    roles=[role], command_id=f"demo-account-{role}")
+        accounts.append({"role": role, "email": email, "password": DEMO_PASSWORD})
+    with as_holder(None) as anyone:
+        anyone.accounts.sign_up(email=MEDIA_EMAIL, password=DEMO_PASSWORD,
+                                name="Rina (Redaksi Demo Media)", command_id="demo-signup")
+        token = anyone.accounts.log_in(email=MEDIA_EMAIL, password=DEMO_PASSWORD)["token"]
+    with as_holder(token) as applicant:
+        account = applicant.accounts.my_account()
+        if account["partner_id"] is None and "applicant" in account["roles"]:
+            applicant.partners.register_partner(
+                payload(31, "PT", "Demo Media Kayuagung", "DemoMedia", "online", "2018-02-01",
+                        False), command_id="demo-31-register")
+    accounts.append({"role": "media", "email": MEDIA_EMAIL, "password": DEMO_PASSWORD})
+    say(f"  {len(accounts)} portal accounts opened")
+    return accounts

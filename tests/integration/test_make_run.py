@@ -35,4 +35,9 @@ def test_seklik_up_runs_the_demo_round_on_sqlite_and_exits(rabbit, tmp_path):
     for service in ("partners", "assessment", "contracts"):
         assert f"{service} digest: notification" in out
     assert sorted(p.name for p in (tmp_path / "data").glob("*.sqlite")) == [
-        "assessment.sqlite", "contracts.sqlite", "partners.sqlite", "reporting.sqlite"]
+        "accounts.sqlite", "assessment.sqlite", "contracts.sqlite", "partners.sqlite",
+        "reporting.sqlite"]
+    # The portal's demo accounts, one per role, each a line of the table.
+    for role in ("admin", "verifier", "assessor", "finance", "auditor", "media"):
+        assert any(line.split()[:1] == [role] and "seklik-demo-2026" in line
+                   for line in out.splitlines()), role
