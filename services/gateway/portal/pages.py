@@ -92,6 +92,16 @@ class Page:
                           self.t("nav.my_company")))
         if roles & {"verifier", "admin"}:
             items.append(("/portal/verifikasi", self.t("nav.verification")))
+        if "assessor" in roles:
+            items.append(("/portal/penilaian", self.t("nav.assessment")))
+        if roles & {"admin", "finance", "auditor"}:
+            items.append(("/portal/laporan", self.t("nav.reports")))
+        if roles & {"auditor"}:
+            items.append(("/portal/jejak", self.t("nav.trail")))
+        if roles & {"admin", "auditor"}:
+            items.append(("/portal/digest", self.t("nav.digests")))
+        if "admin" in roles:
+            items.append(("/portal/akun-staf", self.t("nav.accounts")))
         if roles:
             items.append(("/portal/akun", self.t("nav.account")))
         return items
@@ -179,6 +189,10 @@ def home(page: Page):
         return redirect(f"/portal/perusahaan/{page.session.partner_id}", code=303)
     if roles & {"verifier", "admin"}:
         return redirect("/portal/verifikasi", code=303)
+    if "assessor" in roles:
+        return redirect("/portal/penilaian", code=303)
+    if roles & {"finance", "auditor"}:
+        return redirect("/portal/laporan", code=303)
     return redirect("/portal/akun", code=303)
 
 
@@ -468,8 +482,29 @@ def rules() -> Map:
         ("/verifikasi/<partner_id>/dokumen/<document_id>", review_document, post),
         ("/verifikasi/<partner_id>/aktivasi", activate_partner, post),
     ]
+    pages += audience_pages()
     return Map([Rule("/portal" + path, endpoint=handler, methods=methods)
                 for path, handler, methods in pages], strict_slashes=False)
+
+
+def audience_pages() -> list:
+    """The pages of each audience's own module (imported here, after this module's names
+    exist, since they build on them)."""
+    import importlib
+
+    found = []
+    for name in ("admin", "assessor", "auditor"):
+        try:
+            module = importlib.import_module(f"services.gateway.portal.{name}")
+        except ModuleNotFoundError:
+            continue
+        found += getattr(module, "PAGES", [])
+        try:
+            extra = importlib.import_module(f"services.gateway.portal.{name}_text")
+            text.CATALOG.update(extra.CATALOG_ADDITIONS)
+        except ModuleNotFoundError:
+            pass
+    return found
 
 
 PAGES = rules()

@@ -242,6 +242,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "nav.my_company": {"id": "Perusahaan saya", "en": "My company"},
     "nav.register_company": {"id": "Daftarkan perusahaan", "en": "Register the company"},
     "nav.verification": {"id": "Verifikasi", "en": "Verification"},
+    "nav.assessment": {"id": "Penilaian", "en": "Assessment"},
 
     # Pages: logging in, signing up, the account
     "account.roles": {"id": "Peran", "en": "Roles"},
@@ -374,6 +375,66 @@ CATALOG: dict[str, dict[str, str]] = {
                         "page and try again."},
     "error.reference": {"id": "Sebutkan nomor rujukan {request_id} kepada operator.",
                         "en": "Quote reference {request_id} to the operators."},
+
+    # Pages: reports, trail, digests (services/gateway/portal/auditor.py)
+    "nav.reports": {"id": "Laporan", "en": "Reports"},
+    "nav.trail": {"id": "Jejak audit", "en": "Audit trail"},
+    "nav.digests": {"id": "Digest", "en": "Digests"},
+    "report.title": {"id": "Laporan tahun anggaran", "en": "Reports of the fiscal year"},
+    "report.year": {"id": "Tahun anggaran", "en": "Fiscal year"},
+    "report.show": {"id": "Tampilkan", "en": "Show"},
+    "report.empty": {"id": "Belum ada baris untuk tahun ini.", "en": "No rows for this year yet."},
+    "report.fairness": {"id": "Pemerataan: {partners} mitra, total {total}, porsi 10% teratas "
+                              "{top10}, Gini {gini}",
+                        "en": "Fairness: {partners} partners, total {total}, top 10% share "
+                              "{top10}, Gini {gini}"},
+    "report.name.registry": {"id": "Daftar mitra", "en": "Partner registry"},
+    "report.name.budget": {"id": "Realisasi anggaran", "en": "Budget realisation"},
+    "report.name.spending": {"id": "Belanja per tingkat", "en": "Spending per tier"},
+    "report.name.payments": {"id": "Buku pembayaran", "en": "Payment ledger"},
+    "report.name.taxes": {"id": "Ringkasan pajak", "en": "Tax summary"},
+    "report.name.outstanding": {"id": "Tagihan belum dibayar", "en": "Outstanding invoices"},
+    "report.name.late-proofs": {"id": "Bukti tayang terlambat", "en": "Late proofs"},
+    "report.name.outputs": {"id": "Keluaran per mitra", "en": "Outputs per partner"},
+    "report.name.status": {"id": "Status proyeksi", "en": "Projection status"},
+    "trail.title": {"id": "Jejak audit", "en": "Audit trail"},
+    "trail.intro": {"id": "Semua peristiwa satu entitas (mitra, kontrak, pesanan, anggaran), "
+                          "masing-masing dengan pelaku dan hash-nya.",
+                    "en": "Every event of one entity (partner, contract, order, budget), each "
+                          "with its actor and hash."},
+    "trail.id": {"id": "ID entitas (UUID)", "en": "Entity id (UUID)"},
+    "trail.none": {"id": "Tidak ada peristiwa untuk ID ini.", "en": "No events for this id."},
+    "digest.title": {"id": "Digest bertanda tangan", "en": "Signed digests"},
+    "digest.intro": {"id": "Kepala log setiap layanan, ditandatangani. Simpan di luar SEKLIK: "
+                           "audit berikutnya membuktikan tidak ada yang berubah sampai titik ini.",
+                     "en": "Each service's head of log, signed. Keep it outside SEKLIK: a "
+                           "later audit proves nothing up to it changed."},
+    "digest.service": {"id": "Layanan", "en": "Service"},
+    "digest.position": {"id": "Notifikasi terakhir", "en": "Last notification"},
+    "digest.root": {"id": "Root hash", "en": "Root hash"},
+    "digest.signed": {"id": "Kunci · waktu", "en": "Key · time"},
+    "digest.verify": {"id": "Periksa dengan: seklik audit verify --digest <berkas>",
+                      "en": "Check with: seklik audit verify --digest <file>"},
+
+    # Pages: the admin's accounts (services/gateway/portal/admin.py)
+    "nav.accounts": {"id": "Akun staf", "en": "Staff accounts"},
+    "accounts.title": {"id": "Akun", "en": "Accounts"},
+    "accounts.actions": {"id": "Tindakan", "en": "Actions"},
+    "accounts.name": {"id": "Nama", "en": "Name"},
+    "accounts.open": {"id": "Buka akun staf", "en": "Open a staff account"},
+    "accounts.opened": {"id": "Akun {email} dibuka.", "en": "Account {email} opened."},
+    "accounts.reset": {"id": "Atur ulang kata sandi", "en": "Reset the password"},
+    "accounts.reset_done": {"id": "Kata sandi diatur ulang; sampaikan kepada pemiliknya "
+                                  "secara langsung.",
+                            "en": "Password reset; tell its holder in person."},
+    "accounts.disable": {"id": "Nonaktifkan", "en": "Disable"},
+    "accounts.enable": {"id": "Aktifkan kembali", "en": "Enable"},
+    "accounts.reason": {"id": "Alasan", "en": "Reason"},
+    "accounts.disabled": {"id": "Akun dinonaktifkan.", "en": "Account disabled."},
+    "accounts.enabled": {"id": "Akun diaktifkan kembali.", "en": "Account enabled."},
+    "accounts.state.active": {"id": "Aktif", "en": "Active"},
+    "accounts.state.disabled": {"id": "Nonaktif", "en": "Disabled"},
+    "accounts.state.locked": {"id": "Terkunci sampai {until}", "en": "Locked until {until}"},
 
     # Errors: a title per typed error of shared/errors.py
     "error.ValidationFailed": {"id": "Isian belum benar", "en": "Some entries are not valid"},

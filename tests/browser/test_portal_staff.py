@@ -1,0 +1,140 @@
+"""Kominfo staff and auditors in the portal, in a real browser, on a year of the demo's round.
+
+The demo's year runs first through RPC (thirty companies, tiers, contracts, orders, proofs and
+payments), as `make run` does. Then: an admin opens a finance officer's account in the portal
+(a wrong e-mail shown beside its field), resets its password and disables it, and the officer
+can no longer log in; an auditor reads every report of the year, sees the budget realisation as
+a chart, downloads the payment ledger as CSV (the same bytes as `seklik report payments --format
+csv --lang id`), follows the trail of a partner, and reads the signed digests; a media company's
+user is refused the reports.
+"""
+import argparse
+import csv
+import io
+import uuid
+from types import SimpleNamespace
+
+import pytest
+
+from seklik import demo, reports
+from services.gateway.portal.auditor import YEARLY
+from tests.browser.test_portal_registration import arrive, log_in
+from tests.integration.cluster import Cluster
+from tests.support import AMQP_URI, free_port
+
+pytestmark = pytest.mark.integration
+
+SERVICES = ("partners", "assessment", "contracts", "projector", "reporting", "accounts")
+PASSWORD = "Inspektorat-OKI-2026"
+
+
+@pytest.fixture(scope="module")
+def year(rabbit, postgres, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("staff")
+    port = free_port()
+    env = {**postgres, "POSTGRES_SCHEMA_PREFIX": f"ps_{uuid.uuid4().hex[:8]}_",
+           "AMQP_URI": AMQP_URI, "SEKLIK_DATA_DIR": str(workdir / "data"),
+           "SEKLIK_CATCHUP_INTERVAL": "1", "SEKLIK_RELAY_INTERVAL": "0.2",
+           "SEKLIK_HTTP_PORT": str(port)}
+    cluster = Cluster(env, workdir)
+    try:
+        for service in SERVICES:
+            cluster.start(service)
+        cluster.start("gateway")
+        with cluster.rpc("admin", sub="kominfo.ani") as admin, \
+                cluster.rpc("verifier", sub="verifikasi.budi") as verifier, \
+                cluster.rpc("assessor", sub="penilai.citra") as assessor, \
+                cluster.rpc("finance", sub="ppk.dedi") as finance:
+            rows = demo.run(admin, verifier, say=lambda line: None)
+            demo.assess(admin, assessor, rows, say=lambda line: None)
+            demo.trade(finance, rows, say=lambda line: None)
+            for role, email in (("admin", "ani@okikab.go.id"),
+                                ("auditor", "eka@inspektorat.okikab.go.id")):
+                admin.accounts.open_account(email=email, password=PASSWORD, name=role.title(),
+                                            roles=[role])
+            demo.eventually(lambda: all(r["lag"] == 0 for r in
+                                        admin.reporting.projection_status()) or 1 / 0, 60)
+        yield SimpleNamespace(cluster=cluster, base=f"http://127.0.0.1:{port}", rows=rows)
+    finally:
+        cluster.stop()
+
+
+def test_an_admin_opens_resets_and_disables_a_finance_account(year, browser_context, shot):
+    page = browser_context().new_page()
+    log_in(page, year.base, "ani@okikab.go.id", PASSWORD)
+    page.goto(f"{year.base}/portal/akun-staf")
+    form = page.locator("form[action='/portal/akun-staf/baru']")
+    form.get_by_label("Nama").fill("Dedi Pejabat Pembuat Komitmen")
+    form.get_by_label("E-mail").fill("dedi-bukan-email")
+    form.locator("[name=password]").fill("Keuangan-OKI-2026")
+    form.get_by_label("Keuangan (PPK/Bendahara)").check()
+    page.evaluate("document.querySelector('#email').type = 'text'")  # past the browser's check
+    form.get_by_role("button", name="Buka akun staf").click()
+    assert page.locator("#email-error").is_visible()
+    shot(page, "11-akun-email-salah")
+    form = page.locator("form[action='/portal/akun-staf/baru']")
+    form.get_by_label("E-mail").fill("ppk.dedi@okikab.go.id")
+    form.locator("[name=password]").fill("Keuangan-OKI-2026")
+    form.get_by_role("button", name="Buka akun staf").click()
+    row = page.locator("tr[data-email='ppk.dedi@okikab.go.id']")
+    assert "Keuangan (PPK/Bendahara)" in row.inner_text()
+
+    row.get_by_text("Atur ulang kata sandi").click()
+    row.locator("[name=password]").fill("Baru-Keuangan-2026")
+    row.get_by_role("button", name="Simpan").click()
+    assert "Kata sandi diatur ulang" in page.content()
+    row = page.locator("tr[data-email='ppk.dedi@okikab.go.id']")
+    row.get_by_text("Nonaktifkan").click()
+    row.locator("[name=reason]").fill("Pindah tugas ke BPKAD")
+    row.get_by_role("button", name="Kirim").click()
+    assert "Nonaktif" in page.locator("tr[data-email='ppk.dedi@okikab.go.id']").inner_text()
+    shot(page, "12-akun-staf")
+
+    dedi = browser_context("phone").new_page()
+    log_in(dedi, year.base, "ppk.dedi@okikab.go.id", "Baru-Keuangan-2026")
+    assert "Akun ini dinonaktifkan" in dedi.content()
+
+
+def test_an_auditor_reads_every_report_and_downloads_the_ledger(year, browser_context, shot):
+    page = browser_context().new_page()
+    log_in(page, year.base, "eka@inspektorat.okikab.go.id", PASSWORD)
+    arrive(page, "/portal/laporan")
+    for name in YEARLY:
+        answer = page.goto(f"{year.base}/portal/laporan/tabel?nama={name}&tahun={demo.YEAR}")
+        assert answer.status == 200, (name, page.locator("main").inner_text())
+    page.goto(f"{year.base}/portal/laporan/tabel?nama=budget&tahun={demo.YEAR}")
+    assert page.locator("figure.chart svg").count() == 1
+    assert "Rp" in page.locator("table").inner_text()
+    shot(page, "13-realisasi-anggaran")
+
+    page.goto(f"{year.base}/portal/laporan/tabel?nama=payments&tahun={demo.YEAR}")
+    downloaded = page.request.get(f"{year.base}/portal/laporan/csv?nama=payments"
+                                  f"&tahun={demo.YEAR}")
+    assert downloaded.headers["content-type"].startswith("text/csv")
+    with year.cluster.rpc("auditor", sub="inspektorat.eka") as rpc:
+        expected = reports.run(rpc, "payments", argparse.Namespace(
+            fiscal_year=demo.YEAR, as_of=None), "csv", "id")
+    assert downloaded.text() == expected
+    ledger = list(csv.reader(io.StringIO(downloaded.text())))
+    assert ledger[0][:2] == ["tanggal_bayar", "nomor_sp2d"] and len(ledger) > 10
+
+    partner = year.rows[0]["partner_id"]
+    page.goto(f"{year.base}/portal/jejak?id={partner}")
+    assert "PartnerRegistered" in page.locator("table").inner_text()
+    page.goto(f"{year.base}/portal/digest")
+    assert page.locator("tbody tr").count() == 4
+    shot(page, "14-digest")
+
+
+def test_a_media_user_is_refused_the_reports(year, browser_context):
+    page = browser_context().new_page()
+    page.goto(f"{year.base}/portal/daftar")
+    page.get_by_label("Nama Anda").fill("Redaksi Penasaran")
+    page.get_by_label("E-mail").fill("redaksi@penasaran.id")
+    page.locator("[name=password]").fill(PASSWORD)
+    page.get_by_label("Ulangi kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Daftar akun").click()
+    log_in(page, year.base, "redaksi@penasaran.id", PASSWORD)
+    answer = page.goto(f"{year.base}/portal/laporan/tabel?nama=payments&tahun={demo.YEAR}")
+    assert answer.status == 403
+    assert page.request.get(f"{year.base}/portal/laporan/csv?nama=payments").status == 403
