@@ -12,13 +12,12 @@ text. Each page is saved as a screenshot in the test's folder.
 import datetime as dt
 import re
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.integration.cluster import Cluster
-from tests.support import AMQP_URI, chief_editor, company, free_port
+from tests.integration.cluster import behind_gateway
+from tests.support import chief_editor, company
 
 pytestmark = pytest.mark.integration
 
@@ -36,26 +35,13 @@ XSS = "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">
 
 @pytest.fixture(scope="module")
 def portal(rabbit, postgres, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("portal")
-    port = free_port()
-    env = {**postgres, "POSTGRES_SCHEMA_PREFIX": f"pt_{uuid.uuid4().hex[:8]}_",
-           "AMQP_URI": AMQP_URI, "SEKLIK_DATA_DIR": str(workdir / "data"),
-           "SEKLIK_CATCHUP_INTERVAL": "1", "SEKLIK_RELAY_INTERVAL": "0.2",
-           "SEKLIK_HTTP_PORT": str(port)}
-    cluster = Cluster(env, workdir)
-    try:
-        for service in SERVICES:
-            cluster.start(service)
-        cluster.start("gateway")
+    with behind_gateway(postgres, tmp_path_factory.mktemp("portal"), SERVICES, "pt") as cluster:
         with cluster.rpc("admin", sub="kominfo.ani") as admin:
             admin.partners.set_requirement_policy(fiscal_year=YEAR, policy=POLICY)
             admin.accounts.open_account(email="verifikasi.budi@okikab.go.id",
                                         password=STAFF_PASSWORD, name="Budi Verifikator",
                                         roles=["verifier", "admin"])
-        cluster.base = f"http://127.0.0.1:{port}"
         yield cluster
-    finally:
-        cluster.stop()
 
 
 def arrive(page, pattern: str, timeout: float = 30) -> str:

@@ -11,7 +11,6 @@ user is refused the reports.
 import argparse
 import csv
 import io
-import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -19,8 +18,7 @@ import pytest
 from seklik import demo, reports
 from services.gateway.portal.auditor import YEARLY
 from tests.browser.test_portal_registration import arrive, log_in
-from tests.integration.cluster import Cluster
-from tests.support import AMQP_URI, free_port
+from tests.integration.cluster import behind_gateway
 
 pytestmark = pytest.mark.integration
 
@@ -30,17 +28,7 @@ PASSWORD = "Inspektorat-OKI-2026"
 
 @pytest.fixture(scope="module")
 def year(rabbit, postgres, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("staff")
-    port = free_port()
-    env = {**postgres, "POSTGRES_SCHEMA_PREFIX": f"ps_{uuid.uuid4().hex[:8]}_",
-           "AMQP_URI": AMQP_URI, "SEKLIK_DATA_DIR": str(workdir / "data"),
-           "SEKLIK_CATCHUP_INTERVAL": "1", "SEKLIK_RELAY_INTERVAL": "0.2",
-           "SEKLIK_HTTP_PORT": str(port)}
-    cluster = Cluster(env, workdir)
-    try:
-        for service in SERVICES:
-            cluster.start(service)
-        cluster.start("gateway")
+    with behind_gateway(postgres, tmp_path_factory.mktemp("staff"), SERVICES, "ps") as cluster:
         with cluster.rpc("admin", sub="kominfo.ani") as admin, \
                 cluster.rpc("verifier", sub="verifikasi.budi") as verifier, \
                 cluster.rpc("assessor", sub="penilai.citra") as assessor, \
@@ -54,9 +42,7 @@ def year(rabbit, postgres, tmp_path_factory):
                                             roles=[role])
             demo.eventually(lambda: all(r["lag"] == 0 for r in
                                         admin.reporting.projection_status()) or 1 / 0, 60)
-        yield SimpleNamespace(cluster=cluster, base=f"http://127.0.0.1:{port}", rows=rows)
-    finally:
-        cluster.stop()
+        yield SimpleNamespace(cluster=cluster, base=cluster.base, rows=rows)
 
 
 def test_an_admin_opens_resets_and_disables_a_finance_account(year, browser_context, shot):

@@ -20,7 +20,8 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from seklik.cluster import durable_queues, spawn, stop_all, terminate, wait_answering
 from shared.auth import bearer
 from shared import transport  # noqa: F401  (RPC messages stay off the broker's disk)
-from tests.support import token
+from tests.support import AMQP_URI, free_port, token
+
 
 class ServiceProcess:
     """One service process started with its docker-compose command."""
@@ -93,6 +94,28 @@ class Cluster:
                 eventlet.sleep(interval)
 
         self._watcher = eventlet.spawn(watch)
+
+
+@contextmanager
+def behind_gateway(postgres: dict, workdir: Path, services, prefix: str):
+    """`services` and the HTTP gateway as processes on fresh PostgreSQL schemas (`prefix` and
+    a random part), the gateway on a free port: the cluster, with `base` its address."""
+    import uuid
+
+    port = free_port()
+    env = {**postgres, "POSTGRES_SCHEMA_PREFIX": f"{prefix}_{uuid.uuid4().hex[:8]}_",
+           "AMQP_URI": AMQP_URI, "SEKLIK_DATA_DIR": str(workdir / "data"),
+           "SEKLIK_CATCHUP_INTERVAL": "1", "SEKLIK_RELAY_INTERVAL": "0.2",
+           "SEKLIK_HTTP_PORT": str(port)}
+    cluster = Cluster(env, workdir)
+    try:
+        for service in services:
+            cluster.start(service)
+        cluster.start("gateway")
+        cluster.base = f"http://127.0.0.1:{port}"
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 class Tap:

@@ -21,8 +21,8 @@ import requests
 
 from services.gateway.routes import ROUTES
 from shared.auth import ROLES
-from tests.integration.cluster import Cluster
-from tests.support import AMQP_URI, POLICY_2026, company, free_port, token
+from tests.integration.cluster import behind_gateway
+from tests.support import POLICY_2026, company, token
 
 pytestmark = pytest.mark.integration
 
@@ -49,20 +49,8 @@ class Http:
 
 @pytest.fixture(scope="module")
 def http(rabbit, postgres, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("gateway")
-    port = free_port()
-    env = {**postgres, "POSTGRES_SCHEMA_PREFIX": f"gw_{uuid.uuid4().hex[:8]}_",
-           "AMQP_URI": AMQP_URI, "SEKLIK_DATA_DIR": str(workdir / "data"),
-           "SEKLIK_CATCHUP_INTERVAL": "1", "SEKLIK_RELAY_INTERVAL": "0.2",
-           "SEKLIK_HTTP_PORT": str(port)}
-    cluster = Cluster(env, workdir)
-    try:
-        for service in SERVICES:
-            cluster.start(service)
-        cluster.start("gateway")
-        yield Http(f"http://127.0.0.1:{port}")
-    finally:
-        cluster.stop()
+    with behind_gateway(postgres, tmp_path_factory.mktemp("gateway"), SERVICES, "gw") as cluster:
+        yield Http(cluster.base)
 
 
 def concrete(path: str) -> str:

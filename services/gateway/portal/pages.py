@@ -9,6 +9,7 @@ token (session.py); a file goes through the same staging as the HTTP API's uploa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from importlib import resources
@@ -247,12 +248,16 @@ def waiting_for_company(page: Page):
 
 def company(page: Page, partner_id: str):
     require_login(page)
-    partner = page.call("partners", "get_partner", partner_id=partner_id)
-    checklist = page.call("partners", "check_requirements", partner_id=partner_id,
-                          fiscal_year=page.year)
-    return page.render("company.html", partner=partner, checklist=checklist, year=page.year,
-                       kinds=document_kinds(page), values={}, errors={},
-                       notice=page.notice)
+    return page.render("company.html", **company_file(page, partner_id),
+                       kinds=document_kinds(page), values={}, errors={}, notice=page.notice)
+
+
+def company_file(page: Page, partner_id: str) -> dict:
+    """What a company's page and its reviewer's show: the file and this year's checklist."""
+    return {"partner": page.call("partners", "get_partner", partner_id=partner_id),
+            "checklist": page.call("partners", "check_requirements", partner_id=partner_id,
+                                   fiscal_year=page.year),
+            "year": page.year}
 
 
 def upload_document(page: Page, partner_id: str):
@@ -275,11 +280,8 @@ def upload_document(page: Page, partner_id: str):
             "partners", "submit_document", partner_id=partner_id,
             document={**document, "file": file}))
     except (ValidationFailed, RuleViolated, Conflict) as refused:
-        partner = page.call("partners", "get_partner", partner_id=partner_id)
-        checklist = page.call("partners", "check_requirements", partner_id=partner_id,
-                              fiscal_year=page.year)
-        return page.render("company.html", STATUS[type(refused)], partner=partner,
-                           checklist=checklist, year=page.year, kinds=document_kinds(page),
+        return page.render("company.html", STATUS[type(refused)],
+                           **company_file(page, partner_id), kinds=document_kinds(page),
                            values=request.form, errors=errors_of(page, refused, "file"),
                            alert=page.t("form.has_errors"))
     return page.back_to(f"/portal/perusahaan/{partner_id}", page.t(
@@ -323,11 +325,8 @@ def verification_queue(page: Page):
 
 def review_partner(page: Page, partner_id: str):
     require_login(page)
-    partner = page.call("partners", "get_partner", partner_id=partner_id)
-    checklist = page.call("partners", "check_requirements", partner_id=partner_id,
-                          fiscal_year=page.year)
-    return page.render("review.html", partner=partner, checklist=checklist, year=page.year,
-                       notice=page.notice, alert=page.request.args.get("tolak") or None,
+    return page.render("review.html", **company_file(page, partner_id), notice=page.notice,
+                       alert=page.request.args.get("tolak") or None,
                        is_admin="admin" in page.session.roles)
 
 
@@ -465,7 +464,10 @@ def document_kinds(page: Page) -> list[tuple[str, str]]:
 
 # The table of pages ------------------------------------------------------------------------
 
-def rules() -> Map:
+@functools.cache
+def page_table() -> Map:
+    """The portal's pages: built on first use, once every audience's module (which imports
+    this one) is loaded."""
     get, post, both = ["GET"], ["POST"], ["GET", "POST"]
     pages = [
         ("/", home, get), ("/masuk", log_in, both), ("/daftar", sign_up, both),
@@ -488,26 +490,12 @@ def rules() -> Map:
 
 
 def audience_pages() -> list:
-    """The pages of each audience's own module (imported here, after this module's names
-    exist, since they build on them)."""
-    import importlib
+    """The pages of each audience's own module (imported here, once this module's names
+    exist: they build on them)."""
+    from services.gateway.portal import admin, assessor, auditor
 
-    found = []
-    for name in ("admin", "assessor", "auditor"):
-        try:
-            module = importlib.import_module(f"services.gateway.portal.{name}")
-        except ModuleNotFoundError:
-            continue
-        found += getattr(module, "PAGES", [])
-        try:
-            extra = importlib.import_module(f"services.gateway.portal.{name}_text")
-            text.CATALOG.update(extra.CATALOG_ADDITIONS)
-        except ModuleNotFoundError:
-            pass
-    return found
+    return [*admin.PAGES, *assessor.PAGES, *auditor.PAGES]
 
-
-PAGES = rules()
 
 
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -532,7 +520,7 @@ def serve(request, calls, store, settings, csrf_key: bytes) -> Response:
     page = Page(request, session, calls, store, settings)
     try:
         try:
-            handler, values = PAGES.bind_to_environ(request.environ).match()
+            handler, values = page_table().bind_to_environ(request.environ).match()
         except NoRoute:
             raise NotFound(f"no page {request.path}", code="no_such_page")
         except MethodNotAllowed:

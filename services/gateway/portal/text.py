@@ -436,6 +436,87 @@ CATALOG: dict[str, dict[str, str]] = {
     "accounts.state.disabled": {"id": "Nonaktif", "en": "Disabled"},
     "accounts.state.locked": {"id": "Terkunci sampai {until}", "en": "Locked until {until}"},
 
+    # Pages: the assessor's (services/gateway/portal/assessor.py)
+    "assess.title": {"id": "Penilaian mitra tahun {year}", "en": "Partner assessment {year}"},
+    "assess.no_rubric": {"id": "Rubrik penilaian tahun {year} belum ditetapkan. Admin Kominfo "
+                               "perlu menetapkannya sebelum mitra dapat dinilai.",
+                         "en": "No assessment rubric is set for {year}. The Kominfo admin "
+                               "must set one before partners can be scored."},
+    "assess.rubric": {"id": "Rubrik tahun {year} (versi {version})",
+                      "en": "Rubric for {year} (version {version})"},
+    "assess.col.criterion": {"id": "Kriteria", "en": "Criterion"},
+    "assess.col.weight": {"id": "Bobot", "en": "Weight"},
+    "assess.col.max_score": {"id": "Nilai maksimal", "en": "Maximum score"},
+    "assess.col.source": {"id": "Sumber nilai", "en": "Scored by"},
+    "assess.col.score": {"id": "Nilai", "en": "Score"},
+    "assess.col.reason": {"id": "Alasan", "en": "Reason"},
+    "assess.col.set_by": {"id": "Oleh", "en": "By"},
+    "assess.col.cause": {"id": "Penyebab", "en": "Cause"},
+    "assess.col.total": {"id": "Nilai total", "en": "Total"},
+    "assess.col.tier": {"id": "Tingkat (tier)", "en": "Tier"},
+    "assess.col.when": {"id": "Waktu", "en": "When"},
+    "assess.col.change": {"id": "Perubahan", "en": "Change"},
+    "assess.col.old": {"id": "Semula", "en": "Was"},
+    "assess.col.new": {"id": "Menjadi", "en": "Now"},
+    "assess.source.manual": {"id": "Diisi penilai", "en": "Scored by an assessor"},
+    "assess.source.press_council": {"id": "Dihitung dari status Dewan Pers",
+                                    "en": "Computed from the press-council status"},
+    "assess.source.chief_editor_ukw": {"id": "Dihitung dari jenjang UKW pemimpin redaksi",
+                                       "en": "Computed from the chief editor's UKW level"},
+    "assess.source.certified_share": {"id": "Dihitung dari porsi wartawan bersertifikat UKW",
+                                      "en": "Computed from the share of UKW-certified "
+                                            "journalists"},
+    "assess.source.company_age": {"id": "Dihitung dari umur perusahaan",
+                                  "en": "Computed from the company's age"},
+    "assess.tiers": {"id": "Ambang tingkat:", "en": "Tier thresholds:"},
+    "assess.tier_from": {"id": "{tier} mulai nilai total {min}",
+                         "en": "{tier} from a total of {min}"},
+    "assess.partners": {"id": "Mitra aktif", "en": "Active partners"},
+    "assess.no_partners": {"id": "Belum ada mitra aktif untuk dinilai.",
+                           "en": "No active partner to assess yet."},
+    "assess.open": {"id": "Nilai", "en": "Score"},
+    "assess.no_tier": {"id": "tanpa tingkat", "en": "no tier"},
+    "assess.state.not_assessed": {"id": "Belum dinilai", "en": "Not assessed yet"},
+    "assess.state.open": {"id": "Sedang dinilai", "en": "Being assessed"},
+    "assess.state.final": {"id": "Final", "en": "Final"},
+    "assess.provisional": {"id": "Nilai total dan tingkat di atas masih sementara sampai "
+                                 "penilaian difinalisasi.",
+                           "en": "The total and tier above are provisional until the "
+                                 "assessment is finalised."},
+    "assess.criteria": {"id": "Kriteria penilaian", "en": "Criteria"},
+    "assess.by_system": {"id": "SEKLIK (otomatis dari data mitra)",
+                         "en": "SEKLIK (automatically, from the partner's records)"},
+    "assess.cause": {"id": "peristiwa {type} di layanan {source}, notifikasi {n}",
+                     "en": "event {type} in the {source} service, notification {n}"},
+    "assess.scoring": {"id": "Isi nilai", "en": "Scoring"},
+    "assess.field.score": {"id": "Nilai (0 sampai {max})", "en": "Score (0 to {max})"},
+    "assess.field.reason": {"id": "Alasan", "en": "Reason"},
+    "assess.save_score": {"id": "Simpan nilai", "en": "Save the score"},
+    "assess.scored": {"id": "Nilai kriteria {criterion} disimpan.",
+                      "en": "The {criterion} score is saved."},
+    "assess.finalize": {"id": "Finalisasi penilaian", "en": "Finalise the assessment"},
+    "assess.finalize_hint": {"id": "Semua kriteria yang diisi penilai harus sudah bernilai. "
+                                   "Setelah finalisasi, tingkat mitra berlaku untuk kontrak; "
+                                   "perubahan nilai sesudahnya tercatat sebagai perubahan "
+                                   "tingkat.",
+                             "en": "Every criterion scored by an assessor must have a score. "
+                                   "Once finalised, the tier applies to contracts; a later "
+                                   "change of score is recorded as a change of tier."},
+    "assess.finalized": {"id": "Penilaian difinalisasi: nilai total {total}, tingkat {tier}.",
+                         "en": "Assessment finalised: total {total}, tier {tier}."},
+    "assess.history": {"id": "Riwayat nilai dan tingkat", "en": "Score and tier history"},
+    "assess.history_empty": {"id": "Belum ada riwayat tercatat di laporan (laporan dapat "
+                                   "tertinggal beberapa detik).",
+                             "en": "No history in the reports yet (they may lag a few "
+                                   "seconds)."},
+    "assess.history_unavailable": {"id": "Riwayat tidak dapat dimuat: layanan laporan tidak "
+                                         "menjawab. Coba lagi nanti.",
+                                   "en": "The history could not be loaded: the reporting "
+                                         "service did not answer. Try again later."},
+    "assess.change.score": {"id": "Nilai {criterion} ({year})",
+                            "en": "Score {criterion} ({year})"},
+    "assess.change.tier": {"id": "Tingkat ({year})", "en": "Tier ({year})"},
+
     # Errors: a title per typed error of shared/errors.py
     "error.ValidationFailed": {"id": "Isian belum benar", "en": "Some entries are not valid"},
     "error.Unauthenticated": {"id": "Silakan masuk terlebih dahulu", "en": "Please log in"},
