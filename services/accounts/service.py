@@ -111,6 +111,7 @@ class AccountsService(EventSourcedService):
     @allow(*PEOPLE)
     def change_password(self, old_password, password, command_id=None):
         """The caller changes their own password: {old_password, password}."""
+        load(s.OwnPasswordSchema, {"old_password": old_password, "password": password})
         account_id = self._own_account()["account_id"]
         return self.run(self.app.change_password, s.ChangePasswordSchema, command_id,
                         account_id=account_id, old_password=old_password, password=password)

@@ -506,6 +506,18 @@ class ContractsApplication(ServiceApplication):
             "proof": order.proof, "payment": order.payment, "reversals": order.reversals,
         })
 
+    def partner_orders(self, partner_id, fiscal_year: int | None = None) -> list[dict]:
+        """Every order of one partner, newest placed first. Reads each order of the
+        regency (a few thousand a year): an index by partner is the reporting views' job
+        when this grows."""
+        rows = []
+        for order_id in self.originator_ids(Order.OrderPlaced):
+            order = self.order(order_id)
+            if str(order.partner_id) == str(partner_id) and \
+                    fiscal_year in (None, order.fiscal_year):
+                rows.append(self.get_order(order_id))
+        return sorted(rows, key=lambda r: (r["placed_on"], r["order_id"]), reverse=True)
+
     def budget_status(self, fiscal_year: int) -> list[dict]:
         rows = []
         for budget_id in self.originator_ids(Budget.BudgetSet):

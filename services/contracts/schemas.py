@@ -209,3 +209,8 @@ class OrderIdSchema(Strict):
 
 class FiscalYearSchema(Strict):
     fiscal_year = fiscal_year(required=True)
+
+
+class PartnerOrdersSchema(Strict):
+    partner_id = Id(required=True)
+    fiscal_year = fiscal_year(load_default=None, allow_none=True)

@@ -246,6 +246,17 @@ class ContractsService(EventSourcedService):
 
     @rpc
     @allow(*STAFF, "media", *READERS)
+    def partner_orders(self, partner_id, fiscal_year=None):
+        """A partner's orders (of `fiscal_year`, or every year), newest first, each as
+        `get_order` answers it: what a media company sees of its own work, the proof it owes
+        and by when, and what it was paid. A media company reads only its own."""
+        args = load(s.PartnerOrdersSchema, {"partner_id": partner_id,
+                                            "fiscal_year": fiscal_year})
+        self.auth.check_own(args["partner_id"])
+        return self.app.partner_orders(**args)
+
+    @rpc
+    @allow(*STAFF, "media", *READERS)
     def proof_file(self, order_id):
         """The file kept for the order's proof: {order_id, sha256, size, media_type, name}, for
         the gateway to serve its bytes (`GET /v1/orders/{id}/proof/file`); the same readers as

@@ -169,6 +169,8 @@ DOMAIN_ROUTES = [
     route(C, "place_order", "POST", f"{CONTRACT}/orders", contracts.PlaceOrderSchema,
           body="order"),
     route(C, "get_order", "GET", ORDER, contracts.OrderIdSchema),
+    route(C, "partner_orders", "GET", f"{PARTNER}/orders", contracts.PartnerOrdersSchema,
+          listed=True),
     route(C, "submit_proof", "POST", f"{ORDER}/proof", contracts.SubmitProofSchema,
           body="proof", upload="file", guard="get_order"),
     route(C, "proof_file", "GET", f"{ORDER}/proof/file", contracts.OrderIdSchema,

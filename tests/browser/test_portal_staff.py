@@ -6,11 +6,13 @@ payments), as `make run` does. Then: an admin opens a finance officer's account 
 can no longer log in; an auditor reads every report of the year, sees the budget realisation as
 a chart, downloads the payment ledger as CSV (the same bytes as `seklik report payments --format
 csv --lang id`), follows the trail of a partner, and reads the signed digests; a media company's
-user is refused the reports.
+user is refused the reports; a media company sees what each paid order brought after the tax
+withheld and files a proof, with its clipping, before the deadline.
 """
 import argparse
 import csv
 import io
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -18,12 +20,16 @@ import pytest
 from seklik import demo, reports
 from services.gateway.portal.auditor import YEARLY
 from tests.browser.test_portal_registration import arrive, log_in
+from services.gateway.portal.text import rupiah
 from tests.integration.cluster import behind_gateway
+from shared.config import Settings
+from tests.support import token
 
 pytestmark = pytest.mark.integration
 
 SERVICES = ("partners", "assessment", "contracts", "projector", "reporting", "accounts")
 PASSWORD = "Inspektorat-OKI-2026"
+FILES = Path(__file__).parent.parent / "files"
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +130,48 @@ def test_a_media_user_is_refused_the_reports(year, browser_context):
     answer = page.goto(f"{year.base}/portal/laporan/tabel?nama=payments&tahun={demo.YEAR}")
     assert answer.status == 403
     assert page.request.get(f"{year.base}/portal/laporan/csv?nama=payments").status == 403
+
+
+def test_a_media_company_sees_what_it_was_paid_and_files_a_proof_in_time(year, browser_context,
+                                                                          shot):
+    """The session is a media token of a demo company (a token of `seklik token` opens the
+    portal as well as one of a login: the cookie holds the token, the services check it)."""
+    with year.cluster.rpc("finance", sub="ppk.dedi") as finance:
+        for row in year.rows:
+            orders = finance.contracts.partner_orders(partner_id=row["partner_id"])
+            paid = [o for o in orders if o["status"] == "paid"]
+            open_ = [o for o in orders if o["status"] == "placed"]
+            if paid and open_:
+                break
+        else:
+            pytest.fail("the demo's year has no company with a paid and an open order")
+    partner_id = row["partner_id"]
+    context = browser_context("phone")
+    context.add_cookies([{"name": "seklik_sesi", "domain": "127.0.0.1", "path": "/portal",
+                          "value": token("media", sub="redaksi.demo", partner_id=partner_id),
+                          "httpOnly": True, "sameSite": "Strict"}])
+    page = context.new_page()
+    page.goto(f"{year.base}/portal/perusahaan/{partner_id}/pesanan")
+    payment = page.locator(f"article[data-order='{paid[0]['order_id']}'] table.payment")
+    figures = payment.inner_text()
+    assert rupiah(paid[0]["payment"]["paid_to_partner"]) in figures
+    assert rupiah(paid[0]["payment"]["pph23"]) in figures and "PPh 23 dipotong" in figures
+    order = page.locator(f"article[data-order='{open_[0]['order_id']}']")
+    assert "hari lagi" in order.locator(".days-left").inner_text() \
+        or "hari ini" in order.locator(".days-left").inner_text()
+    shot(page, "15-pesanan-media")
+
+    order.get_by_label("Jenis bukti").select_option("clipping")
+    order.get_by_label("Tautan atau keterangan").fill("Halaman 3, edisi hari ini")
+    order.get_by_label("Tanggal tayang").fill(Settings.from_env().today().isoformat())
+    order.get_by_label("Jumlah pembaca").fill("12.500")
+    order.get_by_label("Berkas").set_input_files(str(FILES / "clipping.jpg"))
+    order.get_by_role("button", name="Kirim bukti").click()
+    assert "Bukti tayang terkirim" in page.content()
+    with year.cluster.rpc("finance", sub="ppk.dedi") as finance:
+        filed = finance.contracts.get_order(order_id=open_[0]["order_id"])
+    assert filed["status"] == "proof_submitted"
+    assert filed["proof"]["reach"] == {"page_views": 12_500}
+    # Another company's orders stay closed to this session.
+    other = next(r["partner_id"] for r in year.rows if r["partner_id"] != partner_id)
+    assert page.goto(f"{year.base}/portal/perusahaan/{other}/pesanan").status == 403

@@ -96,6 +96,8 @@ CASES = [
     ("get_contract", dict(contract_id=42), "contract_id"),
     ("get_order", dict(order_id="x"), "order_id"),
     ("proof_file", dict(order_id="x"), "order_id"),
+    ("partner_orders", dict(partner_id="x"), "partner_id"),
+    ("partner_orders", dict(partner_id=ID, fiscal_year="2026"), "fiscal_year"),
     ("budget_status", dict(fiscal_year="2026"), "fiscal_year"),
     ("get_price_standard", dict(fiscal_year=None), "fiscal_year"),
     ("notifications", dict(after=0, limit=1001), "limit"),

@@ -88,6 +88,7 @@ POLICY = {
         "get_contract": {*STAFF, "media", *READ},
         "get_order": {*STAFF, "media", *READ},
         "proof_file": {*STAFF, "media", *READ},
+        "partner_orders": {*STAFF, "media", *READ},
         "budget_status": {*STAFF, *READ},
         **EVERY_SERVICE,
     },

@@ -69,9 +69,14 @@ class Page:
         return self.calls.call(self.session.authorization, service, method, kwargs)
 
     @property
+    def today(self) -> dt.date:
+        """The regency's date (SEKLIK_TIMEZONE), never the UTC date."""
+        return self.settings.local_date(dt.datetime.now(dt.timezone.utc))
+
+    @property
     def year(self) -> int:
         """The regency's fiscal year today."""
-        return self.settings.local_date(dt.datetime.now(dt.timezone.utc)).year
+        return self.today.year
 
     def render(self, template: str, status: int = 200, **context) -> Response:
         page = TEMPLATES.get_template(template).render(
@@ -91,6 +96,8 @@ class Page:
         if "media" in roles:
             items.append((f"/portal/perusahaan/{self.session.partner_id}",
                           self.t("nav.my_company")))
+            items.append((f"/portal/perusahaan/{self.session.partner_id}/pesanan",
+                          self.t("nav.orders")))
         if roles & {"verifier", "admin"}:
             items.append(("/portal/verifikasi", self.t("nav.verification")))
         if "assessor" in roles:
@@ -492,9 +499,9 @@ def page_table() -> Map:
 def audience_pages() -> list:
     """The pages of each audience's own module (imported here, once this module's names
     exist: they build on them)."""
-    from services.gateway.portal import admin, assessor, auditor
+    from services.gateway.portal import admin, assessor, auditor, orders
 
-    return [*admin.PAGES, *assessor.PAGES, *auditor.PAGES]
+    return [*admin.PAGES, *assessor.PAGES, *auditor.PAGES, *orders.PAGES]
 
 
 
