@@ -57,6 +57,20 @@ def arrive(page, pattern: str, timeout: float = 30) -> str:
         time.sleep(0.2)
 
 
+def sign_up(page, base: str, name: str, email: str, password: str, shot=None) -> None:
+    """Open an account on the sign-up page, as a media company's person does, and log in."""
+    page.goto(f"{base}/portal/daftar")
+    page.get_by_label("Nama Anda").fill(name)
+    page.get_by_label("E-mail").fill(email)
+    page.locator("[name=password]").fill(password)
+    page.get_by_label("Ulangi kata sandi").fill(password)
+    if shot:
+        shot(page, "01-daftar-akun")
+    page.get_by_role("button", name="Daftar akun").click()
+    assert "Akun dibuat" in page.content()
+    log_in(page, base, email, password)
+
+
 def log_in(page, base: str, email: str, password: str) -> None:
     page.goto(f"{base}/portal/masuk")
     page.get_by_label("E-mail").fill(email)
@@ -95,16 +109,7 @@ def test_a_media_company_registers_is_refused_fixes_it_and_is_activated(
     base = portal.base
     media = browser_context("phone").new_page()
 
-    media.goto(f"{base}/portal/daftar")
-    media.get_by_label("Nama Anda").fill("Rina Redaksi")
-    media.get_by_label("E-mail").fill("redaksi@kayuagungnews.id")
-    media.locator("[name=password]").fill(PASSWORD)
-    media.get_by_label("Ulangi kata sandi").fill(PASSWORD)
-    shot(media, "01-daftar-akun")
-    media.get_by_role("button", name="Daftar akun").click()
-    assert "Akun dibuat" in media.content()
-
-    log_in(media, base, "redaksi@kayuagungnews.id", PASSWORD)
+    sign_up(media, base, "Rina Redaksi", "redaksi@kayuagungnews.id", PASSWORD, shot)
     arrive(media, "/portal/perusahaan/baru$")
     fill_company(media, npwp="01.234.567.8-901.000")
     media.get_by_role("button", name="Daftarkan").click()
@@ -173,13 +178,7 @@ def test_a_media_user_cannot_open_another_companys_page(portal, browser_context)
     with portal.rpc("admin", sub="kominfo.ani") as admin:
         other = admin.partners.register_partner(partner=company(801))["partner_id"]
     page = browser_context().new_page()
-    page.goto(f"{portal.base}/portal/daftar")
-    page.get_by_label("Nama Anda").fill("Media Lain")
-    page.get_by_label("E-mail").fill("redaksi@medialain.id")
-    page.locator("[name=password]").fill(PASSWORD)
-    page.get_by_label("Ulangi kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Daftar akun").click()
-    log_in(page, portal.base, "redaksi@medialain.id", PASSWORD)
+    sign_up(page, portal.base, "Media Lain", "redaksi@medialain.id", PASSWORD)
     fill_company(page, npwp="099888777666555")
     page.get_by_label("Nama badan hukum").fill("PT Media Lain Sejahtera")
     page.get_by_label("Nama pemilik rekening").fill("PT Media Lain Sejahtera")

@@ -19,7 +19,7 @@ import pytest
 
 from seklik import demo, reports
 from services.gateway.portal.auditor import YEARLY
-from tests.browser.test_portal_registration import arrive, log_in
+from tests.browser.test_portal_registration import arrive, log_in, sign_up
 from services.gateway.portal.text import rupiah
 from tests.integration.cluster import behind_gateway
 from shared.config import Settings
@@ -120,13 +120,7 @@ def test_an_auditor_reads_every_report_and_downloads_the_ledger(year, browser_co
 
 def test_a_media_user_is_refused_the_reports(year, browser_context):
     page = browser_context().new_page()
-    page.goto(f"{year.base}/portal/daftar")
-    page.get_by_label("Nama Anda").fill("Redaksi Penasaran")
-    page.get_by_label("E-mail").fill("redaksi@penasaran.id")
-    page.locator("[name=password]").fill(PASSWORD)
-    page.get_by_label("Ulangi kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Daftar akun").click()
-    log_in(page, year.base, "redaksi@penasaran.id", PASSWORD)
+    sign_up(page, year.base, "Redaksi Penasaran", "redaksi@penasaran.id", PASSWORD)
     answer = page.goto(f"{year.base}/portal/laporan/tabel?nama=payments&tahun={demo.YEAR}")
     assert answer.status == 403
     assert page.request.get(f"{year.base}/portal/laporan/csv?nama=payments").status == 403

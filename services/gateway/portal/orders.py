@@ -37,16 +37,9 @@ def submit_proof(page: Page, partner_id: str, order_id: str):
                  if form.get(name, "").strip()}
         if reach:
             proof["reach"] = reach
-        part = page.request.files.get("file")
-        if part is None or not part.filename:
-            raise ValidationFailed.from_messages(
-                {"file": ["send the file in this part (PDF, JPEG or PNG)"]})
-        data = part.stream.read(page.store.limit + 1)
-        if len(data) > page.store.limit:
-            raise ValidationFailed.from_messages({"file": [
-                f"a file may be at most {page.store.limit:,} bytes"]})
+        name, data = page.file()
         page.call("contracts", "get_order", order_id=order_id)  # may they, before a byte
-        files.staged(page.store, data, files.file_name(part.filename), lambda file: page.call(
+        files.staged(page.store, data, name, lambda file: page.call(
             "contracts", "submit_proof", order_id=order_id, proof={**proof, "file": file}))
     except (ValidationFailed, RuleViolated, Conflict) as refused:
         return page.back_to(f"{back}?tolak={quote(reason_of(page, refused))}#o-{order_id}")

@@ -61,6 +61,19 @@ class Page:
     def t(self, key: str, **values) -> str:
         return text.t(key, self.lang, **values)
 
+    def file(self) -> tuple[str, bytes]:
+        """(name, bytes) of the form's `file`, within the file store's limit; else a field
+        error beside it (the page's form, unlike the API's, has no 413 of its own)."""
+        part = self.request.files.get("file")
+        if part is None or not part.filename:
+            raise ValidationFailed.from_messages(
+                {"file": ["send the file in this part (PDF, JPEG or PNG)"]})
+        data = part.stream.read(self.store.limit + 1)
+        if len(data) > self.store.limit:
+            raise ValidationFailed.from_messages({"file": [
+                f"a file may be at most {self.store.limit:,} bytes"]})
+        return files.file_name(part.filename), data
+
     def when(self, instant) -> str:
         """An instant (UTC) as the regency's local date and time, in the page's language."""
         return text.waktu(instant, self.lang, self.settings.timezone) if instant else ""
@@ -272,16 +285,8 @@ def upload_document(page: Page, partner_id: str):
     request = page.request
     document = {name: request.form.get(name, "").strip() for name in DOCUMENT_FIELDS}
     document["valid_until"] = document["valid_until"] or None
-    part = request.files.get("file")
     try:
-        if part is None or not part.filename:
-            raise ValidationFailed.from_messages(
-                {"file": ["send the file in this part (PDF, JPEG or PNG)"]})
-        data = part.stream.read(page.store.limit + 1)
-        if len(data) > page.store.limit:
-            raise ValidationFailed.from_messages({"file": [
-                f"a file may be at most {page.store.limit:,} bytes"]})
-        name = files.file_name(part.filename)
+        name, data = page.file()
         page.call("partners", "get_partner", partner_id=partner_id)  # may they, before a byte
         files.staged(page.store, data, name, lambda file: page.call(
             "partners", "submit_document", partner_id=partner_id,

@@ -750,6 +750,8 @@ _RULES: list[tuple[str, str]] = [
      "kirim berkasnya di bagian ini (PDF, JPEG, atau PNG)"),
     (r"give the file's name \(filename= in the part's header\)",
      "sebutkan nama berkasnya (filename= pada header bagian)"),
+    (rf"a file may be at most (?P<size>{_NUMBER}) bytes",
+     "berkas paling besar {size} bita"),
 
     # services/accounts
     (r"is not the account's current password", "bukan kata sandi akun saat ini"),
