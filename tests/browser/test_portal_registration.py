@@ -216,3 +216,20 @@ def test_a_brand_name_carrying_a_script_is_shown_as_text(portal, browser_context
     assert XSS in page.locator("table").inner_text()
     assert page.evaluate("window.__xss") is None
     shot(page, "08-xss-sebagai-teks")
+
+
+def test_a_form_past_the_size_limit_is_refused_and_the_portal_answers_on(portal,
+                                                                          browser_context):
+    page = browser_context().new_page()
+    log_in(page, portal.base, "verifikasi.budi@okikab.go.id", STAFF_PASSWORD)
+    page.goto(f"{portal.base}/portal/akun")
+    csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    answer = page.request.post(f"{portal.base}/portal/akun", multipart={
+        "csrf_token": csrf, "file": {"name": "scan.pdf", "mimeType": "application/pdf",
+                                     "buffer": b"%PDF-1.4\n" + bytes(11 * 2**20)}})
+    assert answer.status == 413
+    assert "paling besar 10 MB" in answer.text()
+    fields = page.request.post(f"{portal.base}/portal/akun", form={
+        "csrf_token": csrf, "old_password": "x" * (2 * 2**20)})
+    assert fields.status == 413
+    assert page.goto(f"{portal.base}/portal/akun").status == 200

@@ -16,7 +16,7 @@ from importlib import resources
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute
+from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from services.gateway import files
 from services.gateway.portal import text
 from services.gateway.portal.session import Session
+from services.gateway.routes import JSON_LIMIT
 from shared.errors import (Conflict, Forbidden, NotFound, RuleViolated, SeklikError,
                            Unauthenticated, ValidationFailed)
 
@@ -528,6 +529,11 @@ def static(name: str) -> Response:
 
 def serve(request, calls, store, settings, csrf_key: bytes) -> Response:
     """Answer one request to /portal/...: the page, or the error page saying why not."""
+    # A form is read within bounds: a file up to the store's limit, fields up to 1 MB, a few
+    # dozen parts (werkzeug refuses past them, before anything is buffered whole).
+    request.max_content_length = store.limit + files.FORM_OVERHEAD
+    request.max_form_memory_size = JSON_LIMIT
+    request.max_form_parts = 64
     session = Session(request, csrf_key, secure=not settings.development)
     page = Page(request, session, calls, store, settings)
     try:
@@ -553,6 +559,9 @@ def serve(request, calls, store, settings, csrf_key: bytes) -> Response:
     except CsrfRefused:
         response = page.render("error.html", 403, title=page.t("error.csrf_title"),
                                reason=page.t("form.csrf"))
+    except RequestEntityTooLarge:
+        response = page.render("error.html", 413, title=page.t("error.too_large_title"),
+                               reason=page.t("error.too_large", megabytes=store.limit // 2**20))
     except Unauthenticated as refused:
         session.end()
         ended = "?sesi=berakhir" if refused.code == "token_expired" else ""

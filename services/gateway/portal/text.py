@@ -369,6 +369,11 @@ CATALOG: dict[str, dict[str, str]] = {
 
     # Pages: errors
     "error.csrf_title": {"id": "Formulir ditolak", "en": "Form refused"},
+    "error.too_large_title": {"id": "Kiriman terlalu besar", "en": "Too large"},
+    "error.too_large": {"id": "Berkas paling besar {megabytes} MB; kecilkan atau pindai ulang "
+                              "dengan resolusi lebih rendah.",
+                        "en": "A file may be at most {megabytes} MB; shrink it or scan it "
+                              "again at a lower resolution."},
     "form.csrf": {"id": "Formulir ini kedaluwarsa atau tidak dikirim dari halaman SEKLIK. "
                         "Muat ulang halaman lalu coba lagi.",
                   "en": "This form has expired or was not sent from a SEKLIK page. Reload the "
