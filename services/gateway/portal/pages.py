@@ -379,6 +379,16 @@ def require_login(page: Page) -> None:
         raise Unauthenticated("log in first", code="no_token")
 
 
+def renew(page: Page) -> None:
+    """A fresh token while the person is active. A disabled account (or one gone) ends the
+    session here, rather than showing a refusal on every page until the token runs out."""
+    try:
+        page.session.begin(page.call("accounts", "renew")["token"])
+    except (Forbidden, NotFound) as refused:
+        raise Unauthenticated(f"the session cannot be renewed: {refused.message}",
+                              code="session_ended")
+
+
 def shown_account(page: Page) -> dict:
     """Who is logged in, for the page's top bar: the account's e-mail, or the token's subject
     for a token minted by `seklik token` (no portal account)."""
@@ -552,7 +562,7 @@ def serve(request, calls, store, settings, csrf_key: bytes) -> Response:
             session.end()
             raise Unauthenticated("the session has ended", code="token_expired")
         if session.due_for_renewal() and is_uuid(str(session.claims.get("sub"))):
-            session.begin(page.call("accounts", "renew")["token"])
+            renew(page)
         if session.authorization:
             page.account = shown_account(page)
         response = handler(page, **values)
@@ -564,7 +574,7 @@ def serve(request, calls, store, settings, csrf_key: bytes) -> Response:
                                reason=page.t("error.too_large", megabytes=store.limit // 2**20))
     except Unauthenticated as refused:
         session.end()
-        ended = "?sesi=berakhir" if refused.code == "token_expired" else ""
+        ended = "?sesi=berakhir" if refused.code in ("token_expired", "session_ended") else ""
         target = "/portal/masuk" + ended
         if request.method == "GET" and request.path not in ("/portal/", "/portal"):
             target += ("&" if ended else "?") + "lanjut=" + quote(request.full_path)
