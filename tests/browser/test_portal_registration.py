@@ -2,10 +2,10 @@
 
 The services and the gateway run as processes on RabbitMQ and PostgreSQL, as compose runs them.
 A media company's person signs up on a phone, registers the company (a wrong NPWP is shown
-beside its field, in Indonesian), uploads its deed and NPWP scans; a verifier, in a session of
-their own, rejects the blurred NPWP scan with a note and cannot activate the company, with the
-unmet reasons on the page; the company sees the reason in its checklist, uploads a clear scan,
-and is activated. Also: a media user changing the URL to another company's page is refused;
+beside its field, in Indonesian), uploads its deed and NPWP scans and lists its chief editor;
+a verifier, in a session of their own, records its press-council status, rejects the blurred
+NPWP scan with a note and cannot activate the company, with the unmet reasons on the page; the
+company sees the reason in its checklist, uploads a clear scan, and is activated. Also: a media user changing the URL to another company's page is refused;
 a form posted without its CSRF token is refused; a brand name carrying a script is shown as
 text. Each page is saved as a screenshot in the test's folder.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.cluster import behind_gateway
-from tests.support import chief_editor, company
+from tests.support import company
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,8 @@ SERVICES = ("partners", "accounts")
 YEAR = dt.date.today().year  # the regency's year as the portal judges it (WIB; not at New Year)
 POLICY = {"required_documents": {media: ["deed", "npwp"] for media in (
     "online", "print_daily", "print_weekly", "print_monthly", "tv", "radio")},
-    "min_company_age_years": 2, "min_press_council": "none", "chief_editor_min_ukw": "none"}
+    "min_company_age_years": 2, "min_press_council": "administrative",
+    "chief_editor_min_ukw": "madya"}
 PASSWORD = "Redaksi-Kayuagung-2026"
 STAFF_PASSWORD = "Verifikasi-OKI-2026"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -131,15 +132,26 @@ def test_a_media_company_registers_is_refused_fixes_it_and_is_activated(
     assert media.locator("#file-error").is_visible()
     shot(media, "03-perusahaan-dokumen")
 
-    # The journalist's page is not in the portal yet: the admin lists the chief editor.
-    with portal.rpc("admin", sub="kominfo.ani") as admin:
-        admin.partners.add_journalist(partner_id=partner_id, journalist=chief_editor(7))
+    journalists = media.locator("form.journalist-form")
+    journalists.get_by_label("NIK").fill("1601234567890007")
+    journalists.get_by_label("Nama wartawan").fill("Hendra Pemimpin Redaksi")
+    journalists.get_by_label("Jabatan").select_option("chief_editor")
+    journalists.get_by_label("Jenjang UKW").select_option("utama")
+    journalists.get_by_label("Nomor sertifikat UKW").fill("UKW-00007")
+    journalists.get_by_role("button", name="Cantumkan wartawan").click()
+    assert "Hendra Pemimpin Redaksi" in media.locator("ul.journalists").inner_text()
 
     verifier = browser_context("desktop").new_page()
     log_in(verifier, base, "verifikasi.budi@okikab.go.id", STAFF_PASSWORD)
     arrive(verifier, "/portal/verifikasi$")
     verifier.get_by_role("link", name="Periksa").first.click()
     shot(verifier, "04-verifikasi")
+    council = verifier.locator("form.council-form")
+    council.get_by_label("Status verifikasi Dewan Pers").select_option("administrative")
+    council.get_by_label("Nomor sertifikat").fill("DP/123/2025")
+    council.get_by_label("Tanggal pemeriksaan").fill("2025-06-01")
+    council.get_by_role("button", name="Catat status Dewan Pers").click()
+    assert "Status Dewan Pers dicatat" in verifier.content()
     npwp_doc = verifier.locator("article[data-kind='npwp']")
     npwp_doc.get_by_label("Catatan").fill("Scan buram, unggah ulang yang terbaca")
     npwp_doc.get_by_role("button", name="Tolak").click()

@@ -22,6 +22,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from services.gateway import files
+from services.partners.domain import JOURNALIST_ROLES, PRESS_COUNCIL, UKW_LEVELS
 from services.gateway.portal import text
 from services.gateway.portal.session import Session
 from services.gateway.routes import JSON_LIMIT
@@ -34,12 +35,17 @@ TEMPLATES = Environment(loader=PackageLoader("services.gateway.portal", "templat
                         autoescape=select_autoescape(default=True), trim_blocks=True,
                         lstrip_blocks=True)
 TEMPLATES.filters.update(rupiah=text.rupiah, number=text.number)
+# A select's options from a domain's codes: (code, its label in the page's language).
+TEMPLATES.filters["zip_labels"] = lambda codes, t, prefix: [(c, t(prefix + c)) for c in codes]
+TEMPLATES.globals.update(JOURNALIST_ROLES=JOURNALIST_ROLES, UKW_LEVELS=UKW_LEVELS,
+                         PRESS_COUNCIL=PRESS_COUNCIL)
 STATUS = {ValidationFailed: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404,
           Conflict: 409, RuleViolated: 422}
 PARTNER_FIELDS = ("legal_name", "brand_name", "legal_form", "media_type", "npwp", "nib", "pkp",
                   "address", "founded_on", "contact.email", "contact.phone",
                   "bank_account.bank", "bank_account.number", "bank_account.holder")
 DOCUMENT_FIELDS = ("kind", "number", "issued_on", "valid_until")
+JOURNALIST_FIELDS = ("nik", "name", "role", "ukw_level", "certificate_no")
 BIND_WAIT = 20  # seconds the waiting page keeps renewing before it says to come back later
 
 
@@ -311,6 +317,23 @@ def file_objection(page: Page, partner_id: str):
     return page.back_to(f"/portal/perusahaan/{partner_id}", page.t("objection.filed"))
 
 
+def add_journalist(page: Page, partner_id: str):
+    """The company lists a journalist (its chief editor first): NIK, name, role, UKW level."""
+    require_login(page)
+    form = page.request.form
+    journalist = {name: form.get(name, "").strip() for name in JOURNALIST_FIELDS}
+    journalist["certificate_no"] = journalist["certificate_no"] or None
+    try:
+        page.call("partners", "add_journalist", partner_id=partner_id, journalist=journalist)
+    except (ValidationFailed, RuleViolated, Conflict) as refused:
+        return page.render("company.html", STATUS[type(refused)],
+                           **company_file(page, partner_id), kinds=document_kinds(page),
+                           values={}, journalist_values=form,
+                           journalist_errors=errors_of(page, refused, "nik"),
+                           errors={}, alert=page.t("form.has_errors"))
+    return page.back_to(f"/portal/perusahaan/{partner_id}", page.t("journalist.added"))
+
+
 def document_file(page: Page, partner_id: str, document_id: str):
     """A document's file, checked against its SHA-256, shown in the page (inline) to whom the
     partners service allows it."""
@@ -355,6 +378,20 @@ def review_document(page: Page, partner_id: str, document_id: str):
         return redirect(f"{back}?tolak={quote(reason_of(page, refused))}", code=303)
     return page.back_to(back, page.t("review.done", decision=page.t(
         f"document.review.{decision}")))
+
+
+def record_press_council(page: Page, partner_id: str):
+    require_login(page)
+    form = page.request.form
+    back = f"/portal/verifikasi/{partner_id}"
+    try:
+        page.call("partners", "record_press_council_status", partner_id=partner_id,
+                  status=form.get("status", ""),
+                  certificate_no=form.get("certificate_no", "").strip() or None,
+                  recorded_on=form.get("recorded_on", ""))
+    except (ValidationFailed, RuleViolated, Conflict) as refused:
+        return redirect(f"{back}?tolak={quote(reason_of(page, refused))}", code=303)
+    return page.back_to(back, page.t("press_council.recorded"))
 
 
 def activate_partner(page: Page, partner_id: str):
@@ -501,11 +538,13 @@ def page_table() -> Map:
         ("/perusahaan/<partner_id>", company, get),
         ("/perusahaan/<partner_id>/dokumen", upload_document, post),
         ("/perusahaan/<partner_id>/keberatan", file_objection, post),
+        ("/perusahaan/<partner_id>/wartawan", add_journalist, post),
         ("/berkas/<partner_id>/<document_id>", document_file, get),
         ("/verifikasi", verification_queue, get),
         ("/verifikasi/<partner_id>", review_partner, get),
         ("/verifikasi/<partner_id>/dokumen/<document_id>", review_document, post),
         ("/verifikasi/<partner_id>/aktivasi", activate_partner, post),
+        ("/verifikasi/<partner_id>/dewan-pers", record_press_council, post),
     ]
     pages += audience_pages()
     return Map([Rule("/portal" + path, endpoint=handler, methods=methods)

@@ -562,6 +562,26 @@ CATALOG: dict[str, dict[str, str]] = {
     "orders.proof_filed": {"id": "Bukti tayang terkirim dan menunggu pemeriksaan.",
                            "en": "The proof is filed and awaits review."},
 
+    # Pages: journalists and the press council (pages.py)
+    "journalist.title": {"id": "Wartawan", "en": "Journalists"},
+    "journalist.none": {"id": "Belum ada wartawan yang dicantumkan; mulailah dengan pemimpin "
+                              "redaksi.",
+                        "en": "No journalist listed yet; start with the chief editor."},
+    "journalist.nik": {"id": "NIK", "en": "NIK"},
+    "journalist.hint.nik": {"id": "16 angka sesuai KTP", "en": "16 digits, as on the KTP"},
+    "journalist.name": {"id": "Nama wartawan", "en": "Journalist's name"},
+    "journalist.role": {"id": "Jabatan", "en": "Role"},
+    "journalist.ukw": {"id": "Jenjang UKW", "en": "UKW level"},
+    "journalist.certificate": {"id": "Nomor sertifikat UKW", "en": "UKW certificate number"},
+    "journalist.add": {"id": "Cantumkan wartawan", "en": "List the journalist"},
+    "journalist.added": {"id": "Wartawan dicantumkan.", "en": "Journalist listed."},
+    "press_council.status": {"id": "Status verifikasi Dewan Pers", "en": "Press-council status"},
+    "press_council.certificate": {"id": "Nomor sertifikat", "en": "Certificate number"},
+    "press_council.recorded_on": {"id": "Tanggal pemeriksaan", "en": "Checked on"},
+    "press_council.record": {"id": "Catat status Dewan Pers", "en": "Record the status"},
+    "press_council.recorded": {"id": "Status Dewan Pers dicatat.",
+                               "en": "Press-council status recorded."},
+
     # Errors: a title per typed error of shared/errors.py
     "error.ValidationFailed": {"id": "Isian belum benar", "en": "Some entries are not valid"},
     "error.Unauthenticated": {"id": "Silakan masuk terlebih dahulu", "en": "Please log in"},
