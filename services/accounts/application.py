@@ -38,16 +38,17 @@ class AccountsApplication(ServiceApplication):
     def email_digest(self, email: str) -> str:
         return personal.number_digest(self.settings.digest_key, "login_email", email.lower())
 
-    def _claim(self, email: str) -> EmailClaim:
+    def free_email(self, email: str) -> str:
+        """The e-mail's keyed digest, once no account holds it (checked before the costly
+        hash; the claim's save settles a race between two sign-ups)."""
         digest = self.email_digest(email)
-        claim_id = EmailClaim.create_id(digest)
-        if claim_id in self.repository:
+        if EmailClaim.create_id(digest) in self.repository:
             raise Conflict("an account with this e-mail exists already; log in, or ask the "
                            "Kominfo admin to reset its password", code="email_taken")
-        return claim_id, digest
+        return digest
 
-    def _open(self, account: Account, email: str):
-        claim_id, digest = self._claim(email)
+    @staticmethod
+    def opened(account: Account, digest: str):
         return {"account_id": account.id, "roles": account.roles}, [
             account, EmailClaim(digest=digest, account_id=account.id)]
 
@@ -55,14 +56,14 @@ class AccountsApplication(ServiceApplication):
 
     @command
     def sign_up(self, email: str, password: str, name: str):
-        self._claim(email)  # before the costly hash
-        return self._open(Account.sign_up(email, password_hash(password), name), email)
+        digest = self.free_email(email)
+        return self.opened(Account.sign_up(email, password_hash(password), name), digest)
 
     @command
     def open_account(self, email: str, password: str, name: str, roles: list[str]):
-        self._claim(email)
-        return self._open(Account.open_for_staff(email, password_hash(password), name, roles),
-                          email)
+        digest = self.free_email(email)
+        return self.opened(Account.open_for_staff(email, password_hash(password), name, roles),
+                           digest)
 
     # Logging in --------------------------------------------------------------------------
 

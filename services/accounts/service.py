@@ -120,12 +120,11 @@ class AccountsService(EventSourcedService):
     @allow(*PEOPLE)
     def my_account(self):
         """The caller's own account: account_id, name, email, roles, partner_id, disabled."""
-        account = self._own_account()
-        return {**account, "email": self.app.account(account["account_id"], True)["email"]}
+        return self._own_account(with_email=True)
 
-    def _own_account(self) -> dict:
+    def _own_account(self, with_email: bool = False) -> dict:
         try:
-            return self.app.account(uuid.UUID(self.auth.actor["sub"]), with_email=False)
+            return self.app.account(uuid.UUID(self.auth.actor["sub"]), with_email)
         except (ValueError, NotFound):
             raise NotFound("this token names no portal account (log in to the portal for "
                            "one)", code="no_account") from None
