@@ -254,12 +254,7 @@ class ContractsApplication(ServiceApplication):
     @command
     def record_payment(self, order_id, payment: dict):
         order = self.order(order_id)
-        claim_id = Sp2dClaim.create_id(payment["sp2d_number"])
-        if claim_id in self.repository:
-            paid = self.repository.get(claim_id).order_id
-            raise Conflict(f"SP2D {payment['sp2d_number']} is already recorded (order {paid}); "
-                           "one SP2D pays one order", code="sp2d_already_recorded",
-                           details={"order_id": str(paid)})
+        self._check_sp2d_unused(payment["sp2d_number"])
         standing = self.standing(order.partner_id)
         reserved = order.reserved  # after a reversal: what the reversed payment settled
         # PPN follows the PKP status in force on the payment date, not the order date: an
@@ -279,6 +274,25 @@ class ContractsApplication(ServiceApplication):
             contract, f"order {order.id} paid for less than it reserved", budget)
         return {"order_id": order.id, **amounts}, unique([order, contract, budget, claim,
                                                           *released])
+
+    def preview_payment(self, order_id, payment: dict) -> dict:
+        """What `record_payment` would record and answer, checked the same way, recording
+        nothing (`recorded` false): the treasurer reads the taxes before confirming."""
+        order = self.order(order_id)
+        self._check_sp2d_unused(payment["sp2d_number"])
+        standing = self.standing(order.partner_id)
+        paid_on = payment["paid_on"]
+        amounts = order.amounts_due(standing.pkp_on(paid_on), self.tax_rules_in_force(paid_on))
+        return jsonable({"order_id": order.id, **amounts,
+                         "paid_to_account": standing.account_on(paid_on), "recorded": False})
+
+    def _check_sp2d_unused(self, sp2d_number: str) -> None:
+        claim_id = Sp2dClaim.create_id(sp2d_number)
+        if claim_id in self.repository:
+            paid = self.repository.get(claim_id).order_id
+            raise Conflict(f"SP2D {sp2d_number} is already recorded (order {paid}); "
+                           "one SP2D pays one order", code="sp2d_already_recorded",
+                           details={"order_id": str(paid)})
 
     @command
     def reverse_payment(self, order_id, sp2d_number: str, reason: str):
@@ -507,16 +521,33 @@ class ContractsApplication(ServiceApplication):
         })
 
     def partner_orders(self, partner_id, fiscal_year: int | None = None) -> list[dict]:
-        """Every order of one partner, newest placed first. Reads each order of the
-        regency (a few thousand a year): an index by partner is the reporting views' job
-        when this grows."""
+        """Every order of one partner, newest placed first."""
+        return self.list_orders(fiscal_year, partner_id=partner_id)
+
+    def list_orders(self, fiscal_year: int | None, partner_id=None, contract_id=None,
+                    status: str | None = None) -> list[dict]:
+        """The orders of a year (or every year), of one partner or contract, in one status,
+        newest placed first. Reads each order of the regency (a few thousand a year): an
+        index is the reporting views' job when this grows."""
+        wanted = {"fiscal_year": fiscal_year, "partner_id": partner_id,
+                  "contract_id": contract_id, "status": status}
+        wanted = {name: str(value) for name, value in wanted.items() if value is not None}
         rows = []
         for order_id in self.originator_ids(Order.OrderPlaced):
             order = self.order(order_id)
-            if str(order.partner_id) == str(partner_id) and \
-                    fiscal_year in (None, order.fiscal_year):
+            if all(str(getattr(order, name)) == value for name, value in wanted.items()):
                 rows.append(self.get_order(order_id))
         return sorted(rows, key=lambda r: (r["placed_on"], r["order_id"]), reverse=True)
+
+    def list_contracts(self, fiscal_year: int, partner_id=None) -> list[dict]:
+        """The contracts (SPK) signed for a year, of one partner if given, by number."""
+        rows = []
+        for contract_id in self.originator_ids(Contract.ContractSigned):
+            contract = self.load(contract_id, Contract, "contract")
+            if contract.fiscal_year == fiscal_year and \
+                    partner_id in (None, contract.partner_id, str(contract.partner_id)):
+                rows.append(self.get_contract(contract_id))
+        return sorted(rows, key=lambda r: r["number"])
 
     def budget_status(self, fiscal_year: int) -> list[dict]:
         rows = []

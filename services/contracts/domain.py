@@ -79,6 +79,12 @@ def ppn_of(dpp: int, pkp: bool, rules: dict) -> int:
     return half_up(dpp * ratio(rules["dpp_factor"]) * ratio(rules["ppn_rate"]))
 
 
+# An order's life: placed, its proof submitted and reviewed (a rejected proof sends it back to
+# placed), paid; or cancelled, or expired for want of a proof.
+ORDER_STATUSES = ("placed", "proof_submitted", "proof_accepted", "paid", "cancelled",
+                  "expired")
+
+
 def taxes(dpp: int, pkp: bool, rules: dict = DEFAULT_TAX_RULES) -> dict:
     """What a payment of `dpp` to a partner comes to under `rules`, in whole rupiah."""
     ppn = ppn_of(dpp, pkp, rules)
@@ -737,6 +743,15 @@ class Order(Aggregate):
         `paid_on` (the caller gives them for that date; the payment records the account). An order placed while the partner was not PKP and
         paid after it became PKP is taxed as PKP on the payment date (and the other way
         round); what it reserved is settled to what it realises (Contract.settle)."""
+        amounts = self.amounts_due(pkp, rules)
+        self._paid(sp2d_number, paid_on, pkp,
+                   {name: rules[name] for name in TAX_RULE_NAMES}, paid_to_account=account,
+                   **amounts)
+        return {**amounts, "paid_to_account": account}
+
+    def amounts_due(self, pkp: bool, rules: dict) -> dict:
+        """What paying the order now would come to (`taxes`), once its proof is accepted and
+        while it is unpaid: the figures a treasurer checks before confirming the SP2D."""
         if self.status == "paid":
             raise Conflict(f"the order was already paid with SP2D {self.payment['sp2d_number']}",
                            code="already_paid", details=self.payment)
@@ -744,11 +759,7 @@ class Order(Aggregate):
             raise RuleViolated(f"an order is paid only after its proof is accepted (it is "
                                f"{self.status})", code="proof_not_accepted",
                                details={"status": self.status})
-        amounts = taxes(self.gross, pkp, rules)
-        self._paid(sp2d_number, paid_on, pkp,
-                   {name: rules[name] for name in TAX_RULE_NAMES}, paid_to_account=account,
-                   **amounts)
-        return {**amounts, "paid_to_account": account}
+        return taxes(self.gross, pkp, rules)
 
     @event("PaymentRecorded")
     def _paid(self, sp2d_number: str, paid_on: dt.date, pkp: bool, rates: dict, dpp: int,

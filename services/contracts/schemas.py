@@ -2,7 +2,7 @@
 Rp10^15); every field is bounded (`shared.schemas`)."""
 from marshmallow import ValidationError, fields, validates_schema
 
-from services.contracts.domain import PRODUCTS, PROOF_KINDS, UNITS
+from services.contracts.domain import ORDER_STATUSES, PRODUCTS, PROOF_KINDS, UNITS
 from shared.published import MEDIA_TYPES
 from shared.schemas import (Count, Date, Id, Items, Rupiah, Strict, Text, UploadSchema,
                             fiscal_year, free_text, one_file, one_of, sha256, text)
@@ -214,3 +214,15 @@ class FiscalYearSchema(Strict):
 class PartnerOrdersSchema(Strict):
     partner_id = Id(required=True)
     fiscal_year = fiscal_year(load_default=None, allow_none=True)
+
+
+class ListContractsSchema(Strict):
+    fiscal_year = fiscal_year(required=True)
+    partner_id = Id(load_default=None, allow_none=True)
+
+
+class ListOrdersSchema(Strict):
+    fiscal_year = fiscal_year(required=True)
+    status = one_of("status", ORDER_STATUSES, load_default=None, allow_none=True)
+    contract_id = Id(load_default=None, allow_none=True)
+    partner_id = Id(load_default=None, allow_none=True)

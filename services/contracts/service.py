@@ -168,6 +168,16 @@ class ContractsService(EventSourcedService):
 
     @rpc
     @allow("finance")
+    def preview_payment(self, order_id, payment):
+        """What `record_payment` would record for {sp2d_number, paid_on}, checked the same
+        way (`proof_not_accepted`, `already_paid`, `sp2d_already_recorded`) and recording
+        nothing: its answer with `recorded` false. The treasurer reads the taxes and the
+        account before confirming."""
+        return self.app.preview_payment(**load(s.RecordPaymentSchema, {
+            "order_id": order_id, "payment": payment}))
+
+    @rpc
+    @allow("finance")
     def record_tax_deposit(self, kind, period, ntpn, amount, paid_on, command_id=None):
         """Record the deposit to the state treasury of a month's withheld PPh 23 (`kind`
         "pph23") or collected PPN ("ppn"): period "YYYY-MM" (the tax month, by the payments'
@@ -254,6 +264,25 @@ class ContractsService(EventSourcedService):
                                             "fiscal_year": fiscal_year})
         self.auth.check_own(args["partner_id"])
         return self.app.partner_orders(**args)
+
+    @rpc
+    @allow(*STAFF, *READERS)
+    def list_contracts(self, fiscal_year, partner_id=None):
+        """The year's contracts (of one partner if given), by number, each as `get_contract`
+        answers it."""
+        return self.app.list_contracts(**load(s.ListContractsSchema, {
+            "fiscal_year": fiscal_year, "partner_id": partner_id}))
+
+    @rpc
+    @allow(*STAFF, *READERS)
+    def list_orders(self, fiscal_year, status=None, contract_id=None, partner_id=None):
+        """The year's orders, newest first, each as `get_order` answers it; only those in
+        `status` (placed, proof_submitted, proof_accepted, paid, cancelled, expired), of
+        `contract_id` or of `partner_id` when given: the proofs waiting for review, the
+        accepted ones waiting for an SP2D."""
+        return self.app.list_orders(**load(s.ListOrdersSchema, {
+            "fiscal_year": fiscal_year, "status": status, "contract_id": contract_id,
+            "partner_id": partner_id}))
 
     @rpc
     @allow(*STAFF, "media", *READERS)

@@ -322,3 +322,47 @@ def test_the_reporting_views_agree_with_contracts_to_the_rupiah_also_after_a_reb
     assert rebuilt.budget_realization(YEAR) == world.reporting.budget_realization(YEAR)
     assert rebuilt.payment_ledger(YEAR) == world.reporting.payment_ledger(YEAR)
     assert rebuilt.tax_summary(YEAR) == world.reporting.tax_summary(YEAR)
+
+
+def test_a_payment_previewed_shows_the_figures_it_records_and_records_nothing(world):
+    """The treasurer sees the taxes before confirming an SP2D (the portal's payment page)."""
+    pid = tiered_partner(world, 1, "B")  # PKP
+    cid = contract(world, pid)
+    oid = order(world, cid, quantity=3)["order_id"]                              # 6,000,000
+    payment = {"sp2d_number": "00123/SP2D/LS/2026", "paid_on": dt.date(YEAR, 4, 2)}
+    with pytest.raises(RuleViolated) as early:
+        world.contracts.preview_payment(oid, payment)
+    assert early.value.code == "proof_not_accepted"
+    accepted(world, oid)
+    events = world.contracts.max_notification_id()
+    preview = world.contracts.preview_payment(oid, payment)
+    assert world.contracts.max_notification_id() == events
+    assert preview.pop("recorded") is False
+    assert preview == paid(world, oid, payment["sp2d_number"], payment["paid_on"])
+    with pytest.raises(Conflict) as again:
+        world.contracts.preview_payment(oid, {**payment, "sp2d_number": "00124/SP2D/LS/2026"})
+    assert again.value.code == "already_paid"
+    other = order(world, cid)["order_id"]
+    accepted(world, other)
+    with pytest.raises(Conflict) as used:
+        world.contracts.preview_payment(other, payment)
+    assert used.value.code == "sp2d_already_recorded"
+
+
+def test_finance_lists_the_years_contracts_and_its_orders_by_status(world):
+    first, second = tiered_partner(world, 1, "B"), tiered_partner(world, 2, "C")
+    one = contract(world, first)
+    two = contract(world, second, "002/SPK/KOMINFO/2026", ceiling=10_000_000)
+    placed = order(world, one)["order_id"]
+    waiting = order(world, two)["order_id"]
+    world.clock.today = dt.date(YEAR, 3, 9)
+    world.contracts.submit_proof(waiting, proof(dt.date(YEAR, 3, 9)), actor=MEDIA)
+    contracts = world.contracts.list_contracts(YEAR)
+    assert [c["number"] for c in contracts] == ["001/SPK/KOMINFO/2026", "002/SPK/KOMINFO/2026"]
+    assert [c["contract_id"] for c in world.contracts.list_contracts(YEAR, partner_id=second)] \
+        == [two]
+    assert world.contracts.list_contracts(YEAR + 1) == []
+    assert [o["order_id"] for o in world.contracts.list_orders(YEAR, status="proof_submitted")] \
+        == [waiting]
+    assert {o["order_id"] for o in world.contracts.list_orders(YEAR)} == {placed, waiting}
+    assert world.contracts.list_orders(YEAR, contract_id=one)[0]["order_id"] == placed
