@@ -488,6 +488,12 @@ class ContractsApplication(ServiceApplication):
         return jsonable({"fiscal_year": fiscal_year, "versions": standard.versions,
                          "in_force": in_force})
 
+    def get_tier_ceilings(self, fiscal_year: int) -> dict:
+        ceilings_id = TierCeilings.create_id(fiscal_year)
+        ceilings = self.repository.get(ceilings_id).ceilings \
+            if ceilings_id in self.repository else {}
+        return {"fiscal_year": fiscal_year, "ceilings": dict(sorted(ceilings.items()))}
+
     def get_tax_rules(self) -> dict:
         rules_id = TaxRules.create_id()
         versions = self.repository.get(rules_id).versions if rules_id in self.repository else []

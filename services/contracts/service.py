@@ -228,6 +228,14 @@ class ContractsService(EventSourcedService):
 
     @rpc
     @allow(*STAFF, *READERS)
+    def get_tier_ceilings(self, fiscal_year):
+        """The most one partner of each tier may be contracted for in the year:
+        {fiscal_year, ceilings {tier: whole rupiah}} ({} before any is set)."""
+        return self.app.get_tier_ceilings(**load(s.FiscalYearSchema,
+                                                 {"fiscal_year": fiscal_year}))
+
+    @rpc
+    @allow(*STAFF, *READERS)
     def get_tax_rules(self):
         """Every version of the tax rules, the built-in default, and the version in force
         today."""

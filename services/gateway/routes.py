@@ -158,6 +158,8 @@ DOMAIN_ROUTES = [
     route(C, "budget_status", "GET", "/v1/budgets/{fiscal_year}", contracts.FiscalYearSchema),
     route(C, "set_tier_ceiling", "PUT", "/v1/tier-ceilings/{fiscal_year}/{tier}",
           contracts.TierCeilingSchema),
+    route(C, "get_tier_ceilings", "GET", "/v1/tier-ceilings/{fiscal_year}",
+          contracts.FiscalYearSchema),
     route(C, "set_tax_rules", "POST", "/v1/tax-rules", contracts.SetTaxRulesSchema),
     route(C, "get_tax_rules", "GET", "/v1/tax-rules"),
     route(C, "sign_contract", "POST", "/v1/contracts", contracts.SignContractSchema,

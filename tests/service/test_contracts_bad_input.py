@@ -102,6 +102,7 @@ CASES = [
     ("list_contracts", dict(fiscal_year=2026, partner_id="x"), "partner_id"),
     ("list_orders", dict(fiscal_year=2026, status="lunas"), "status"),
     ("list_orders", dict(fiscal_year=None), "fiscal_year"),
+    ("get_tier_ceilings", dict(fiscal_year="2026"), "fiscal_year"),
     ("preview_payment", dict(order_id=ID, payment={"sp2d_number": "1/SP2D",
                                                     "paid_on": "2026-02-30"}), "payment"),
     ("get_price_standard", dict(fiscal_year=None), "fiscal_year"),

@@ -90,6 +90,7 @@ POLICY = {
         "proof_file": {*STAFF, "media", *READ},
         "partner_orders": {*STAFF, "media", *READ},
         "list_contracts": {*STAFF, *READ},
+        "get_tier_ceilings": {*STAFF, *READ},
         "list_orders": {*STAFF, *READ},
         "preview_payment": {"finance"},
         "budget_status": {*STAFF, *READ},

@@ -366,3 +366,10 @@ def test_finance_lists_the_years_contracts_and_its_orders_by_status(world):
         == [waiting]
     assert {o["order_id"] for o in world.contracts.list_orders(YEAR)} == {placed, waiting}
     assert world.contracts.list_orders(YEAR, contract_id=one)[0]["order_id"] == placed
+
+
+def test_the_years_tier_ceilings_are_read_back_as_set(world):
+    assert world.contracts.get_tier_ceilings(YEAR + 1) == {"fiscal_year": YEAR + 1,
+                                                           "ceilings": {}}
+    world.contracts.set_tier_ceiling(YEAR, "B", 45_000_000, actor=FINANCE)
+    assert world.contracts.get_tier_ceilings(YEAR)["ceilings"]["B"] == 45_000_000
