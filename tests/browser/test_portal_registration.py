@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.integration.cluster import behind_gateway
 from tests.support import company
@@ -51,7 +52,11 @@ def arrive(page, pattern: str, timeout: float = 30) -> str:
     monkey-patching, while each call does."""
     deadline = time.monotonic() + timeout
     while True:
-        href = page.evaluate("location.href")
+        try:
+            href = page.evaluate("location.href")
+        except PlaywrightError as error:  # asked while the page was navigating: ask again
+            assert "context was destroyed" in str(error), error
+            href = ""
         if re.search(pattern, href):
             return href
         assert time.monotonic() < deadline, f"still at {href}, not {pattern}"

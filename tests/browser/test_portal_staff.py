@@ -5,9 +5,10 @@ payments), as `make run` does. Then: an admin opens a finance officer's account 
 (a wrong e-mail shown beside its field), resets its password and disables it, and the officer
 can no longer log in; an auditor reads every report of the year, sees the budget realisation as
 a chart, downloads the payment ledger as CSV (the same bytes as `seklik report payments --format
-csv --lang id`), follows the trail of a partner, and reads the signed digests; a media company's
-user is refused the reports; a media company sees what each paid order brought after the tax
-withheld and files a proof, with its clipping, before the deadline.
+csv --lang id`), follows the trail of a partner, and reads the signed digests; the auditor looks
+at the year's charts on a desktop, on a phone and on paper, in both languages; a media
+company's user is refused the reports and the charts; a media company sees what each paid order
+brought after the tax withheld and files a proof, with its clipping, before the deadline.
 """
 import argparse
 import csv
@@ -20,7 +21,7 @@ import pytest
 from seklik import demo, reports
 from services.gateway.portal.auditor import YEARLY
 from tests.browser.test_portal_registration import arrive, log_in, sign_up
-from services.gateway.portal.text import rupiah
+from services.gateway.portal.text import MONTHS, number, percent, rupiah
 from tests.integration.cluster import behind_gateway
 from shared.config import Settings
 from tests.support import token
@@ -124,6 +125,94 @@ def test_a_media_user_is_refused_the_reports(year, browser_context):
     answer = page.goto(f"{year.base}/portal/laporan/tabel?nama=payments&tahun={demo.YEAR}")
     assert answer.status == 403
     assert page.request.get(f"{year.base}/portal/laporan/csv?nama=payments").status == 403
+    assert page.goto(f"{year.base}/portal/grafik").status == 403
+    assert page.locator("header nav a[href='/portal/grafik']").count() == 0
+
+
+CHART_TITLES = {"id": ("Realisasi anggaran per kegiatan {}", "Realisasi per bulan {}",
+                       "Belanja per tingkat {}", "Belanja per jenis media {}",
+                       "Mitra aktif per tingkat {}"),
+                "en": ("Budget realisation per activity {}", "Realisation per month {}",
+                       "Spending per tier {}", "Spending per media type {}",
+                       "Active partners per tier {}")}
+
+
+def chart_titles(page) -> list[str]:
+    return page.eval_on_selector_all("main svg.chart > title",
+                                     "els => els.map(e => e.textContent)")
+
+
+def test_an_auditor_looks_at_the_years_charts_on_a_desktop_a_phone_and_paper(
+        year, browser_context, shot):
+    """Budget realisation per activity and per month, spending per tier and media type with
+    its fairness figures, and the partners per tier: the same figures as the reporting views,
+    drawn to the phone's width, in either language; a year with nothing says so in words."""
+    with year.cluster.rpc("auditor", sub="inspektorat.eka") as rpc:
+        budget = rpc.reporting.budget_realization(fiscal_year=demo.YEAR)
+        spending = rpc.reporting.spending(fiscal_year=demo.YEAR, by="tier")
+    page = browser_context().new_page()
+    log_in(page, year.base, "eka@inspektorat.okikab.go.id", PASSWORD)
+    arrive(page, "/portal/laporan")
+    page.locator("header nav").get_by_role("link", name="Grafik").click()
+    arrive(page, "/portal/grafik")
+    page.locator("h1", has_text="Grafik tahun anggaran").inner_text()
+    assert chart_titles(page) == [title.format(demo.YEAR) for title in CHART_TITLES["id"]]
+    fairness = page.locator(".fairness").inner_text()
+    assert "Porsi 10% mitra teratas" in fairness and "Koefisien Gini" in fairness
+    assert percent(spending["top10_share"]) in fairness
+    assert number(spending["gini"], 3) in fairness and "," in number(spending["gini"], 3)
+    # Every partner the fairness figures count stands in one tier's bar of the last chart.
+    per_tier = page.locator("main svg.chart").nth(4).locator("desc").text_content()
+    counts = [int(part.rsplit(": ", 1)[1].replace(".", "")) for part in per_tier.split("; ")]
+    assert sum(counts) == spending["partners"] > 0
+    # The demo's payments are all made today: this month holds each activity's realisation.
+    month = MONTHS["id"][Settings.from_env().today().month - 1]
+    columns = page.eval_on_selector_all("main svg.chart rect.column > title",
+                                        "els => els.map(e => e.textContent)")
+    for activity in budget:
+        if activity["paid"]:
+            assert f"{activity['name']}, {month}: {rupiah(activity['paid'])}" in columns
+    shot(page, "40-grafik")
+
+    # On A4 paper (portrait, 1 cm margins: 718 CSS pixels wide) every chart takes the width.
+    page.set_viewport_size({"width": 718, "height": 1000})
+    page.emulate_media(media="print")
+    assert not page.locator("header.topbar").is_visible()
+    assert not page.locator("form.inline-form").is_visible()
+    main_width = page.locator("main").bounding_box()["width"]
+    for chart in page.locator("main svg.chart").all():
+        assert chart.bounding_box()["width"] == pytest.approx(main_width, abs=1)
+    shot(page, "42-grafik-cetak")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_role("button", name="English").click()
+    # the locator waits (in the browser) for the page the switch comes back to
+    page.locator("h1", has_text="Charts of the fiscal year").inner_text()
+    assert page.evaluate("location.pathname") == "/portal/grafik"
+    assert chart_titles(page) == [title.format(demo.YEAR) for title in CHART_TITLES["en"]]
+    fairness = page.locator(".fairness").inner_text()
+    assert "Share of the top 10% of partners" in fairness and "Gini coefficient" in fairness
+    assert percent(spending["top10_share"]) in fairness
+
+    phone = browser_context("phone").new_page()
+    log_in(phone, year.base, "eka@inspektorat.okikab.go.id", PASSWORD)
+    arrive(phone, "/portal/laporan")
+    phone.goto(f"{year.base}/portal/grafik?tahun={demo.YEAR}")
+    assert len(chart_titles(phone)) == 5
+    viewport = phone.evaluate("window.innerWidth")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= viewport
+    for chart in phone.locator("main svg.chart").all():
+        box = chart.bounding_box()
+        # the drawing's 360 units to nearly the phone's width: its 13px text stays 12px or more
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport
+        assert box["width"] >= 12 / 13 * 360
+    shot(phone, "41-grafik-ponsel")
+
+    phone.goto(f"{year.base}/portal/grafik?tahun=2031")
+    assert phone.locator("main svg").count() == 0
+    assert "Belum ada yang dapat digambarkan untuk tahun 2031" in phone.locator(
+        "main").inner_text()
 
 
 def test_a_media_company_sees_what_it_was_paid_and_files_a_proof_in_time(year, browser_context,

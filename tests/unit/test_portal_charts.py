@@ -113,3 +113,40 @@ def test_compact_amounts_under_a_column():
     assert compact(250_000_000) == "250 jt"
     assert compact(1_500_000_000, "en") == "1.5B"
     assert compact(999) == "999"
+
+
+def test_ordered_and_paid_per_tier_stand_one_under_another_each_its_own_hatching():
+    root = parsed(bars([("Tingkat A", (840_000_000, 600_000_000)), ("Tingkat B", (0, 0))],
+                       title="Belanja per tingkat", series=("Nilai pesanan", "Dibayar (DPP)")))
+    shown = texts(root)
+    assert {"Nilai pesanan", "Dibayar (DPP)", "Rp840.000.000", "Rp600.000.000"} <= set(shown)
+    bars_ = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    assert len(bars_) == 4 and len({b.get("fill") for b in bars_}) == 2
+    assert float(bars_[0].get("y")) < float(bars_[1].get("y")) < float(bars_[2].get("y"))
+    assert ("Tingkat A: Nilai pesanan Rp840.000.000, Dibayar (DPP) Rp600.000.000"
+            in root.find(f"{SVG}desc").text)
+    with pytest.raises(ValueError, match="2 series"):
+        bars([("Tingkat A", (1,))], title="t", series=("a", "b"))
+
+
+def test_a_month_reversed_below_zero_hangs_under_the_zero_line():
+    paid = [0, 0, 100_000_000] + [0] * 9
+    paid[3] = -40_000_000  # March's SP2D returned in April
+    root = parsed(months({"Publikasi": paid}, "Realisasi per bulan"))
+    zero = next(p for p in root.iter(f"{SVG}path") if p.get("class") == "zero")
+    zero_y = float(zero.get("d").split(",")[1].split(" ")[0])
+    columns = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "column"]
+    march, april = columns[2], columns[3]
+    assert float(march.get("y")) + float(march.get("height")) == pytest.approx(zero_y, abs=0.1)
+    assert float(april.get("y")) == pytest.approx(zero_y, abs=0.1)
+    assert float(march.get("height")) == pytest.approx(2.5 * float(april.get("height")), rel=0.01)
+    assert april.find(f"{SVG}title").text == "Publikasi, April: -Rp40.000.000"
+    assert {"-40 jt", "100 jt"} <= set(texts(root))
+
+
+def test_a_long_activity_name_in_the_legend_is_wrapped_inside_the_drawing():
+    name = "Publikasi dan diseminasi informasi pemerintah daerah"
+    root = parsed(months({name: [1] * 12, "Penyiaran": [2] * 12}, "Realisasi per bulan"))
+    shown = texts(root)
+    assert name not in shown and " ".join(shown[1:3]) == name
+    assert all(len(line) <= 42 for line in shown)

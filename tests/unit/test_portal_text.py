@@ -232,3 +232,16 @@ def test_every_message_a_schema_can_raise_has_its_indonesian():
     assert len(messages) > 60  # the walk found the schemas' fields
     untranslated = sorted(m for m in messages if field_message(m, "id") == m)
     assert untranslated == []
+
+
+def test_no_key_of_the_catalog_is_written_twice():
+    """A dict literal keeps the last of two equal keys without a word: the first sentence
+    would vanish from every page that uses it (as `finance.paid` once did)."""
+    import ast
+
+    source = (ROOT / "services" / "gateway" / "portal" / "text.py").read_text()
+    catalog = next(node.value for node in ast.walk(ast.parse(source))
+                   if isinstance(node, ast.AnnAssign)
+                   and getattr(node.target, "id", None) == "CATALOG")
+    keys = [key.value for key in catalog.keys]
+    assert sorted({k for k in keys if keys.count(k) > 1}) == []

@@ -19,6 +19,7 @@ WIDTH = 360  # at 13px, about 12px on a 360px phone
 PAD = 8
 FONT = 13
 LABEL_CHARS = 46  # what fits on one line of WIDTH at FONT
+LEGEND_CHARS = 42  # the same, after a legend's swatch
 VALUE_ROOM = 140  # the right part of a bar row kept for its value ("Rp2.020.000.000")
 # Hatching per series, told apart without colour: (path within an 8x8 tile, stroke width).
 HATCHES = (("M0,8 L8,0 M-2,2 L2,-2 M6,10 L10,6", 2.2), ("M0,0 L8,8 M-2,6 L2,10 M6,-2 L10,2", 1.4),
@@ -56,12 +57,26 @@ def _heading(title: str) -> str:
     return f'<text x="{PAD}" y="{PAD + FONT + 2}" font-weight="bold" fill="#000">{_e(title)}</text>'
 
 
-def _lines(label: str) -> list[str]:
+def _lines(label: str, chars: int = LABEL_CHARS) -> list[str]:
     """At most three lines; a longer label is cut with "…" (the `<desc>` keeps it whole)."""
-    lines = textwrap.wrap(str(label), LABEL_CHARS) or [""]
+    lines = textwrap.wrap(str(label), chars) or [""]
     if len(lines) > 3:
-        lines = lines[:2] + [lines[2][:LABEL_CHARS - 1] + "…"]
+        lines = lines[:2] + [lines[2][:chars - 1] + "…"]
     return lines
+
+
+def _legend(uid: str, names, y: float) -> tuple[list[str], float]:
+    """Each series' hatching and its name (wrapped: an activity's name is long), from `y`
+    down; and the `y` below the legend."""
+    body = []
+    for n, name in enumerate(names):
+        lines = _lines(name, LEGEND_CHARS)
+        body.append(f'<rect x="{PAD}" y="{y:.1f}" width="22" height="14" '
+                    f'fill="url(#{uid}-p{n})" stroke="#000"/>')
+        body.extend(_text(PAD + 28, y + 12 + (FONT + 3) * k, line)
+                    for k, line in enumerate(lines))
+        y += max(20, (FONT + 3) * len(lines) + 4)
+    return body, y
 
 
 def _text(x: float, y: float, content: str, **attrs) -> str:
@@ -78,28 +93,43 @@ def _formatter(unit: str):
 
 
 def bars(items: list[tuple[str, int]], *, title: str, unit: str = "rupiah",
-         lang: str = "id") -> str:
+         lang: str = "id", series: tuple[str, ...] = ()) -> str:
     """One horizontal bar per (label, value), longest value full width, each with its label
-    above it and its formatted value after it."""
+    above it and its formatted value after it. With `series` (their names, shown in a legend)
+    each value is a tuple of one value per series: the label's bars stand one under another,
+    each series its own hatching."""
     fmt = _formatter(unit)
-    uid = _id("bars", title, items)
-    biggest = max((value for _, value in items), default=0)
+    rows = [(label, tuple(value) if series else (value,)) for label, value in items]
+    for label, values in rows:
+        if len(values) != max(len(series), 1):
+            raise ValueError(f"{label!r} has {len(values)} values for {len(series)} series")
+    uid = _id("bars", title, items, series)
+    biggest = max((value for _, values in rows for value in values), default=0)
     room = WIDTH - 2 * PAD - VALUE_ROOM
-    body, y = [_patterns(uid, 1), _heading(title)], PAD + FONT + 14
+    body, y = [_patterns(uid, max(len(series), 1)), _heading(title)], PAD + FONT + 14
+    if series:
+        legend, y = _legend(uid, series, y - 4)
+        body += legend
     if not items:
         body.append(_text(PAD, y + FONT, t("chart.empty", lang)))
         y += FONT + 8
-    for label, value in items:
+    for label, values in rows:
         for line in _lines(label):
             y += FONT + 3
             body.append(_text(PAD, y, line))
         y += 5
-        length = room * max(value, 0) / biggest if biggest > 0 else 0
-        body.append(f'<rect class="bar" x="{PAD}" y="{y}" width="{length:.1f}" height="16" '
-                    f'fill="url(#{uid}-p0)" stroke="#000" stroke-width="1"/>')
-        body.append(_text(PAD + length + 6, y + 13, fmt(value), class_="value"))
-        y += 16 + 10
-    desc = "; ".join(f"{label}: {fmt(value)}" for label, value in items)
+        for n, value in enumerate(values):
+            length = room * max(value, 0) / biggest if biggest > 0 else 0
+            body.append(f'<rect class="bar" x="{PAD}" y="{y}" width="{length:.1f}" height="16" '
+                        f'fill="url(#{uid}-p{n})" stroke="#000" stroke-width="1"/>')
+            body.append(_text(PAD + length + 6, y + 13, fmt(value), class_="value"))
+            y += 16 + (4 if n < len(values) - 1 else 10)
+    if series:
+        desc = "; ".join(f"{label}: " + ", ".join(f"{name} {fmt(value)}"
+                                                   for name, value in zip(series, values))
+                         for label, values in rows)
+    else:
+        desc = "; ".join(f"{label}: {fmt(values[0])}" for label, values in rows)
     return _svg(uid, y + PAD, title, desc, body)
 
 
@@ -164,40 +194,45 @@ def compact(amount: int, lang: str = "id") -> str:
 def months(series: dict[str, list[int]], title: str, lang: str = "id", *,
            unit: str = "rupiah") -> str:
     """Twelve columns, January to December, one per series side by side, each series its own
-    hatching named in a legend; the axis and every column's tooltip give the amounts."""
+    hatching named in a legend; the axis and every column's tooltip give the amounts. A month
+    below zero (a payment reversed in a later month than it was made) hangs under the zero
+    line, which is drawn bold."""
     for name, values in series.items():
         if len(values) != 12:
             raise ValueError(f"series {name!r} has {len(values)} values, not one per month (12)")
     fmt = _formatter(unit)
     short = compact if unit == "rupiah" else (lambda n, _lang: number(n))
     uid = _id("months", title, series)
-    left, top, plot_height = 58, PAD + FONT + 14 + 20 * len(series), 160
+    legend, legend_end = _legend(uid, series, PAD + FONT + 10)
+    left, top, plot_height = 58, legend_end + 4, 160
     step = (WIDTH - left - PAD) / 12
     gap = 3
     width = (step - gap) / max(len(series), 1)
-    biggest = max((v for values in series.values() for v in values), default=0)
-    body = [_patterns(uid, len(series)), _heading(title)]
-    for n, name in enumerate(series):  # the legend
-        y = PAD + FONT + 10 + 20 * n
-        body.append(f'<rect x="{PAD}" y="{y}" width="22" height="14" fill="url(#{uid}-p{n})" '
-                    f'stroke="#000"/>')
-        body.append(_text(PAD + 28, y + 12, name))
+    every = [v for values in series.values() for v in values]
+    biggest, lowest = max(every + [0]), min(every + [0])
+    span = biggest - lowest
+    body = [_patterns(uid, len(series)), _heading(title), *legend]
     base = top + plot_height
+    zero = base - plot_height * -lowest / span if span > 0 else base
     for tick in range(5):  # horizontal grid with the amounts
-        value = biggest * tick / 4
+        value = lowest + span * tick / 4
         y = base - plot_height * tick / 4
         body.append(f'<path d="M{left},{y:.1f} H{WIDTH - PAD}" stroke="#999" '
-                    f'stroke-width="{1 if tick == 0 else 0.5}"/>')
+                    f'stroke-width="0.5"/>')
         body.append(_text(left - 4, y + 4, short(round(value), lang), text_anchor="end",
                           font_size=11))
+    body.append(f'<path class="zero" d="M{left},{zero:.1f} H{WIDTH - PAD}" stroke="#000" '
+                f'stroke-width="1"/>')
     for month in range(12):
         x0 = left + step * month + gap / 2
         for n, (name, values) in enumerate(series.items()):
-            height = plot_height * max(values[month], 0) / biggest if biggest > 0 else 0
-            body.append(f'<rect class="column" x="{x0 + width * n:.1f}" y="{base - height:.1f}" '
+            value = values[month]
+            height = plot_height * abs(value) / span if span > 0 else 0
+            body.append(f'<rect class="column" x="{x0 + width * n:.1f}" '
+                        f'y="{zero - height if value > 0 else zero:.1f}" '
                         f'width="{width:.1f}" height="{height:.1f}" fill="url(#{uid}-p{n})" '
                         f'stroke="#000" stroke-width="0.8"><title>{_e(name)}, '
-                        f'{_e(MONTHS[lang][month])}: {_e(fmt(values[month]))}</title></rect>')
+                        f'{_e(MONTHS[lang][month])}: {_e(fmt(value))}</title></rect>')
         body.append(_text(x0 + (step - gap) / 2, base + 15, MONTHS[lang][month][:3],
                           text_anchor="middle", font_size=11))
     desc = "; ".join(f"{name}: " + ", ".join(f"{MONTHS[lang][m]} {fmt(v)}"

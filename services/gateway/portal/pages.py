@@ -22,12 +22,14 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from services.gateway import files
+from services.contracts.domain import PRODUCTS, UNITS
 from services.partners.domain import JOURNALIST_ROLES, PRESS_COUNCIL, UKW_LEVELS
 from services.gateway.portal import text
 from services.gateway.portal.session import Session
 from services.gateway.routes import JSON_LIMIT
 from shared.errors import (Conflict, Forbidden, NotFound, RuleViolated, SeklikError,
                            Unauthenticated, ValidationFailed)
+from shared.published import MEDIA_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,8 @@ TEMPLATES.filters.update(rupiah=text.rupiah, number=text.number)
 # A select's options from a domain's codes: (code, its label in the page's language).
 TEMPLATES.filters["zip_labels"] = lambda codes, t, prefix: [(c, t(prefix + c)) for c in codes]
 TEMPLATES.globals.update(JOURNALIST_ROLES=JOURNALIST_ROLES, UKW_LEVELS=UKW_LEVELS,
-                         PRESS_COUNCIL=PRESS_COUNCIL)
+                         PRESS_COUNCIL=PRESS_COUNCIL, MEDIA_TYPES=MEDIA_TYPES,
+                         PRODUCTS=PRODUCTS, UNITS=UNITS)
 STATUS = {ValidationFailed: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404,
           Conflict: 409, RuleViolated: 422}
 PARTNER_FIELDS = ("legal_name", "brand_name", "legal_form", "media_type", "npwp", "nib", "pkp",
@@ -122,8 +125,15 @@ class Page:
             items.append(("/portal/verifikasi", self.t("nav.verification")))
         if "assessor" in roles:
             items.append(("/portal/penilaian", self.t("nav.assessment")))
+        if "finance" in roles:
+            items += [("/portal/keuangan/pesanan", self.t("nav.finance_work")),
+                      ("/portal/keuangan/kontrak", self.t("nav.contracts")),
+                      ("/portal/keuangan", self.t("nav.budgets")),
+                      ("/portal/keuangan/harga", self.t("nav.prices")),
+                      ("/portal/keuangan/pajak", self.t("nav.tax_rules"))]
         if roles & {"admin", "finance", "auditor"}:
             items.append(("/portal/laporan", self.t("nav.reports")))
+            items.append(("/portal/grafik", self.t("nav.charts")))
         if roles & {"auditor"}:
             items.append(("/portal/jejak", self.t("nav.trail")))
         if roles & {"admin", "auditor"}:
@@ -219,7 +229,9 @@ def home(page: Page):
         return redirect("/portal/verifikasi", code=303)
     if "assessor" in roles:
         return redirect("/portal/penilaian", code=303)
-    if roles & {"finance", "auditor"}:
+    if "finance" in roles:
+        return redirect("/portal/keuangan/pesanan", code=303)
+    if "auditor" in roles:
         return redirect("/portal/laporan", code=303)
     return redirect("/portal/akun", code=303)
 
@@ -483,7 +495,8 @@ def errors_of(page: Page, refused: SeklikError, field: str = "") -> dict:
                     text.field_message(str(m), page.lang) for m in items
                     if not isinstance(m, dict))
         walk("", refused.details["fields"])
-        for name in ("partner", "document"):  # the RPC's argument wraps the form's fields
+        # the RPC's argument wraps the form's fields
+        for name in ("partner", "document", "contract", "order", "payment", "rules"):
             inner = {k[len(name) + 1:]: v for k, v in flat.items() if k.startswith(name + ".")}
             flat = {k: v for k, v in flat.items() if not k.startswith(name + ".")} | inner
         return flat
@@ -554,9 +567,10 @@ def page_table() -> Map:
 def audience_pages() -> list:
     """The pages of each audience's own module (imported here, once this module's names
     exist: they build on them)."""
-    from services.gateway.portal import admin, assessor, auditor, orders
+    from services.gateway.portal import admin, assessor, auditor, finance, graphs, orders
 
-    return [*admin.PAGES, *assessor.PAGES, *auditor.PAGES, *orders.PAGES]
+    return [*admin.PAGES, *assessor.PAGES, *auditor.PAGES, *finance.PAGES, *graphs.PAGES,
+            *orders.PAGES]
 
 
 
