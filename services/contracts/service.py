@@ -274,12 +274,14 @@ class ContractsService(EventSourcedService):
         return self.app.partner_orders(**args)
 
     @rpc
-    @allow(*STAFF, *READERS)
+    @allow(*STAFF, "media", *READERS)
     def list_contracts(self, fiscal_year, partner_id=None):
         """The year's contracts (of one partner if given), by number, each as `get_contract`
-        answers it."""
-        return self.app.list_contracts(**load(s.ListContractsSchema, {
-            "fiscal_year": fiscal_year, "partner_id": partner_id}))
+        answers it. A media company names its own partner_id and reads only its own."""
+        args = load(s.ListContractsSchema, {"fiscal_year": fiscal_year,
+                                            "partner_id": partner_id})
+        self.auth.check_own(args["partner_id"])
+        return self.app.list_contracts(**args)
 
     @rpc
     @allow(*STAFF, *READERS)

@@ -205,6 +205,7 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
 
     # The company files its proof before the deadline --------------------------------------
     media.goto(f"{base}/portal/perusahaan/{partner_id}/pesanan")
+    assert f"001/SPK/KOMINFO/{YEAR}" in media.locator("table.contracts").inner_text()
     article = media.locator("article.order").first
     assert "hari ini batasnya" in article.inner_text() or "hari lagi" in article.inner_text()
     article.get_by_label("Jenis bukti").select_option("clipping")

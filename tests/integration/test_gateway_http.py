@@ -118,6 +118,12 @@ def test_a_media_user_reads_its_own_file_and_is_refused_another_s(http):
     elsewhere = http("POST", f"/v1/partners/{other}/documents", "media", partner_id=own,
                      body=document)
     assert problem(elsewhere, 403)["code"] == "not_own_file"
+    contracts = "/v1/contracts?fiscal_year=2026&partner_id="
+    assert http("GET", contracts + own, "media", partner_id=own).json()["items"] == []
+    assert problem(http("GET", contracts + other, "media", partner_id=own),
+                   403)["code"] == "not_own_file"
+    assert problem(http("GET", "/v1/contracts?fiscal_year=2026", "media", partner_id=own),
+                   403)["code"] == "not_own_file"  # every company's: not a media user's
 
 
 def test_typed_errors_keep_their_status_code_and_fields(http):

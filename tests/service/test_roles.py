@@ -89,7 +89,7 @@ POLICY = {
         "get_order": {*STAFF, "media", *READ},
         "proof_file": {*STAFF, "media", *READ},
         "partner_orders": {*STAFF, "media", *READ},
-        "list_contracts": {*STAFF, *READ},
+        "list_contracts": {*STAFF, "media", *READ},
         "get_tier_ceilings": {*STAFF, *READ},
         "list_orders": {*STAFF, *READ},
         "preview_payment": {"finance"},

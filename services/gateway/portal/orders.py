@@ -1,4 +1,4 @@
-"""A media company's orders: what it was ordered to publish and by when, the proof it owes
+"""A media company's contracts of the year and its orders: what it was ordered to publish and by when, the proof it owes
 with the days left before the deadline, filing that proof (a link, a clipping or a broadcast
 log, with its file), and what each paid order brought after the tax withheld."""
 from __future__ import annotations
@@ -23,8 +23,11 @@ def orders(page: Page, partner_id: str):
         due = dt.date.fromisoformat(order["proof_due"])
         rows.append({**order, "days_left": (due - today).days,
                      "may_file": order["status"] in OPEN and due >= today})
-    return page.render("orders.html", partner=partner, orders=rows, today=today.isoformat(),
-                       notice=page.notice, alert=page.request.args.get("tolak") or None)
+    contracts = page.call("contracts", "list_contracts", fiscal_year=page.year,
+                          partner_id=partner_id)
+    return page.render("orders.html", partner=partner, orders=rows, contracts=contracts,
+                       today=today.isoformat(), notice=page.notice,
+                       alert=page.request.args.get("tolak") or None)
 
 
 def submit_proof(page: Page, partner_id: str, order_id: str):
