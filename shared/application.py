@@ -25,7 +25,7 @@ from eventsourcing.domain import event
 from eventsourcing.persistence import IntegrityError, Mapper, Tracking, Transcoding
 from eventsourcing.utils import get_topic, resolve_topic
 
-from shared import personal
+from shared import domain as kernel_domain, personal
 from shared.config import Settings, store_setup
 from shared.domain import (ENVELOPE_FIELDS, GENESIS, Aggregate, acting_as, canonical,
                            event_payload, jsonable, schema_version_of)
@@ -266,6 +266,11 @@ class ServiceApplication(Application):
         date) or a date (taken as the regency's date as it is)."""
         now = self._clock() if self._clock else dt.datetime.now(dt.timezone.utc)
         return self.settings.local_date(now) if isinstance(now, dt.datetime) else now
+
+    def now(self) -> dt.datetime:
+        """The instant now (UTC), by the clock that stamps events (shared.domain.utcnow):
+        what an embargo or a lock is judged against."""
+        return kernel_domain.utcnow()
 
     def construct_recorder(self):
         return self.factory.process_recorder()

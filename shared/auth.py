@@ -49,7 +49,7 @@ from shared.domain import make_actor
 from shared.errors import Forbidden, Unauthenticated, ValidationFailed
 
 ROLES = ("admin", "verifier", "assessor", "finance", "media", "auditor", "system",
-         "applicant")
+         "applicant", "humas")
 READERS = ("auditor", "system")  # may call every query and nothing else
 
 ISSUER = "issuer"  # the `kid` of people's tokens
@@ -283,6 +283,11 @@ class Caller:
         if "media" in roles:
             return self.actor.get("partner_id") == str(partner_id)
         return bool(roles & set(NEEDS_PERSONAL_DATA))
+
+    def own_partner(self) -> str | None:
+        """The company a media company's user acts for (its token's partner_id); None for
+        every other caller, who reads across companies."""
+        return self.actor.get("partner_id") if "media" in self.actor["roles"] else None
 
     def check_own(self, partner_id) -> None:
         """A media company's user acts only on its own file (the token's partner_id), whatever

@@ -24,6 +24,7 @@ every schema to prove it:
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -201,6 +202,28 @@ class Date(fields.Date):
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             raise self.make_error("range")
         return day
+
+
+class Instant(fields.AwareDateTime):
+    """An instant as ISO 8601 with its offset (`2026-12-05T10:00:00+07:00`, `...Z`), kept in
+    UTC: a time without an offset could be any of Indonesia's three zones, so it is refused."""
+
+    default_error_messages = {
+        "invalid": "must be a date and time with its offset, as YYYY-MM-DDTHH:MM:SS+07:00",
+        "invalid_awareness": "must carry its offset (+07:00 for WIB, +08:00 WITA, +09:00 WIT, "
+                             "Z for UTC)",
+        "range": f"must be in the years {MIN_YEAR} to {MAX_YEAR}"}
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and (len(value) > 40 or not value.isascii()):
+            raise self.make_error("invalid")
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        if not MIN_YEAR <= instant.year <= MAX_YEAR:
+            raise self.make_error("range")
+        return instant.astimezone(dt.timezone.utc)
 
 
 # Numbers -------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from eventsourcing.domain import event
 from shared.domain import Aggregate
 from shared.errors import Conflict, Forbidden, RuleViolated
 
-STAFF_ROLES = ("admin", "verifier", "assessor", "finance", "auditor")
+STAFF_ROLES = ("admin", "verifier", "assessor", "finance", "auditor", "humas")
 FAILURES_BEFORE_LOCK = 5
 LOCK_MINUTES = 15
 EMAIL_NAMESPACE = uuid.UUID("5d0c8f3e-6a1b-4c2d-9e8f-0a1b2c3d4e5f")

@@ -23,7 +23,7 @@ from shared.schemas import load
 from shared.service import ApplicationProvider, EventSourcedService
 
 ANONYMOUS = {"sub": "anonymous", "roles": []}  # the actor of a sign-up or a login attempt
-PEOPLE = ("admin", "verifier", "assessor", "finance", "media", "auditor", "applicant")
+PEOPLE = ("admin", "verifier", "assessor", "finance", "media", "auditor", "applicant", "humas")
 # Seconds a failed login waits before it answers, by how many failed in a row: guessing slows
 # down before the account locks (FAILURES_BEFORE_LOCK).
 SLOWER = {1: 0, 2: 0.5, 3: 1, 4: 2}

@@ -9,6 +9,7 @@ from services.contracts.domain import (DEFAULT_TAX_RULES, Budget, Contract, Orde
                                        TaxRules,
                                        TierCeilings, check_agreed_prices, check_contract_ceiling,
                                        ppn_of)
+from services.contracts.releases import Release, chosen
 from shared import personal
 from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
 from shared.domain import acting_as, actor_for_envelope, jsonable
@@ -285,6 +286,115 @@ class ContractsApplication(ServiceApplication):
         amounts = order.amounts_due(standing.pkp_on(paid_on), self.tax_rules_in_force(paid_on))
         return jsonable({"order_id": order.id, **amounts,
                          "paid_to_account": standing.account_on(paid_on), "recorded": False})
+
+    # Press releases (services/contracts/releases.py) -------------------------------------
+
+    @command
+    def publish_release(self, release: dict):
+        release = dict(release)  # a retried command runs again on the same arguments
+        embargo = release.get("embargo_until")
+        now = self.now()
+        if embargo is not None and embargo <= now:
+            raise RuleViolated(f"embargo_until {embargo.isoformat()} is not in the future (now "
+                               f"is {now:%Y-%m-%d %H:%M} UTC): leave it out to release now",
+                               code="embargo_in_past",
+                               details={"embargo_until": embargo.isoformat()})
+        year = release["release_date"].year
+        audience = {key: [str(v) for v in (release.get("audience") or {}).get(key) or ()]
+                    for key in ("media_types", "tiers", "partner_ids")}
+        recipients = chosen(audience, self.active_standings(year))
+        if not recipients:
+            raise RuleViolated(f"no partner active for {year} matches the audience {audience}",
+                               code="no_recipients", details={"audience": audience})
+        uploads = [self.files.opened(file) for file in release.get("files") or ()]
+        attachments = [{"sha256": sha, "file": None}
+                       for sha in release.get("attachments") or ()]
+        attachments += [{"sha256": upload.sha256, "file": upload.record()} for upload in uploads]
+        published = Release(title=release["title"], body=release["body"],
+                            release_date=release["release_date"], fiscal_year=year,
+                            embargo_until=embargo, attachments=attachments,
+                            audience=audience, recipients=recipients)
+        for upload in uploads:
+            self.files.keep(upload)
+        return {"release_id": published.id, "recipients": len(recipients),
+                "embargo_until": embargo}, [published]
+
+    @command
+    def file_pickup(self, release_id, pickup: dict):
+        release = self.release(release_id)
+        pickup = dict(pickup)
+        file = pickup.pop("file", None)
+        upload = self.files.opened(file) if file else None
+        if upload:
+            pickup.update(sha256=upload.sha256, file=upload.record())
+        embargo_date = self.settings.local_date(release.embargo_until) \
+            if release.embargo_until else None
+        pickup_id = release.file_pickup(today=self.today(), now=self.now(),
+                                        embargo_date=embargo_date, **pickup)
+        if upload:
+            self.files.keep(upload)
+        return {"release_id": release.id, "pickup_id": pickup_id, "review": "pending"}, \
+            [release]
+
+    @command
+    def review_pickup(self, release_id, pickup_id, decision: str, note: str):
+        release = self.release(release_id)
+        release.review_pickup(str(pickup_id), decision, note)
+        return {"release_id": release.id, "pickup_id": str(pickup_id),
+                "review": decision}, [release]
+
+    def release(self, release_id) -> Release:
+        return self.load(release_id, Release, "release")
+
+    def active_standings(self, fiscal_year: int) -> list[tuple]:
+        """(partner_id, media_type, tier) of each partner active for the year, as contracts
+        knows it from partners' and assessment's events."""
+        rows = []
+        for partner_id in self.originator_ids(PartnerStanding.PartnerStandingNoted):
+            standing = self.repository.get(partner_id)
+            if standing.status == "active" and fiscal_year in standing.active_years:
+                rows.append((str(partner_id), standing.media_type,
+                             standing.tier(fiscal_year)))
+        return rows
+
+    def get_release(self, release_id, partner_id=None) -> dict:
+        """The whole release; for a media company (`partner_id`) only one sent to it whose
+        embargo has ended (else NotFound: it does not exist for them yet), with only its own
+        pickups and not the list of recipients."""
+        release = self.release(release_id)
+        if partner_id is not None and not release.visible_to(partner_id, self.now()):
+            raise NotFound(f"no release {release_id}", code="not_found")
+        return jsonable(release_row(release, partner_id, whole=True))
+
+    def list_releases(self, fiscal_year: int, partner_id=None) -> list[dict]:
+        """The year's releases, newest first; for a media company (`partner_id`) those sent
+        to it whose embargo has ended."""
+        now, rows = self.now(), []
+        for release_id in self.originator_ids(Release.ReleasePublished):
+            release = self.release(release_id)
+            if release.fiscal_year != fiscal_year:
+                continue
+            if partner_id is not None and not release.visible_to(partner_id, now):
+                continue
+            rows.append(release_row(release, partner_id, whole=False))
+        return jsonable(sorted(rows, key=lambda r: (r["release_date"], str(r["release_id"])),
+                               reverse=True))
+
+    def release_file(self, release_id, sha256: str, partner_id=None) -> dict:
+        """The record of a file kept for a release (an attachment or a pickup's clipping),
+        for the gateway to serve; a media company reaches only the attachments of a release
+        it sees and its own pickups' files."""
+        release = self.release(release_id)
+        if partner_id is not None and not release.visible_to(partner_id, self.now()):
+            raise NotFound(f"no release {release_id}", code="not_found")
+        pickups = release.pickups_of(partner_id) if partner_id is not None \
+            else list(release.pickups.values())
+        kept = next((f for f in [*release.attachments, *pickups]
+                     if f["sha256"] == sha256 and f.get("file")), None)
+        if kept is None:
+            raise NotFound(f"the release keeps no file {sha256}", code="file_not_kept",
+                           details={"sha256": sha256})
+        return {"release_id": str(release.id), "sha256": sha256, **kept["file"]}
 
     def _check_sp2d_unused(self, sp2d_number: str) -> None:
         claim_id = Sp2dClaim.create_id(sp2d_number)
@@ -578,3 +688,22 @@ def budget_row(budget: Budget) -> dict:
     return {"fiscal_year": budget.fiscal_year, "activity_code": budget.activity_code,
             "name": budget.name, "pagu": budget.pagu, "committed": budget.committed,
             "paid": budget.paid, "remaining": budget.remaining}
+
+
+def release_row(release: Release, partner_id=None, whole: bool = False) -> dict:
+    """A release as its readers see it: staff every pickup and the recipients; a media
+    company (`partner_id`) its own pickups. `whole` adds the body and attachments."""
+    pickups = release.pickups_of(partner_id) if partner_id is not None \
+        else list(release.pickups.values())
+    row = {"release_id": release.id, "title": release.title,
+           "release_date": release.release_date, "fiscal_year": release.fiscal_year,
+           "embargo_until": release.embargo_until, "recipients": len(release.recipients),
+           "pickups": pickups,  # as filed
+           "accepted": sum(p["review"] == "accepted" for p in release.pickups.values())}
+    if partner_id is None:
+        row["audience"] = release.audience
+    if whole:
+        row.update(body=release.body, attachments=release.attachments)
+        if partner_id is None:
+            row["sent_to"] = release.recipients
+    return row

@@ -4,8 +4,9 @@ from marshmallow import ValidationError, fields, validates_schema
 
 from services.contracts.domain import ORDER_STATUSES, PRODUCTS, PROOF_KINDS, UNITS
 from shared.published import MEDIA_TYPES
-from shared.schemas import (Count, Date, Id, Items, Rupiah, Strict, Text, UploadSchema,
-                            fiscal_year, free_text, one_file, one_of, sha256, text)
+from shared.schemas import (Count, Date, Id, Instant, Items, Rupiah, Strict, Text,
+                            UploadSchema, fiscal_year, free_text, one_file, one_of, sha256,
+                            text)
 
 # A price standard names at most one price per media type, tier, product and unit; 1,000 leaves
 # room for every tier name a regency invents.
@@ -226,3 +227,63 @@ class ListOrdersSchema(Strict):
     status = one_of("status", ORDER_STATUSES, load_default=None, allow_none=True)
     contract_id = Id(load_default=None, allow_none=True)
     partner_id = Id(load_default=None, allow_none=True)
+
+
+# Press releases (services/contracts/releases.py) -------------------------------------------
+
+class AudienceSchema(Strict):
+    """Who a release goes to: the year's active partners of these media types, of these
+    tiers, among these partners; a part left out (or empty) chooses all."""
+    media_types = Items(one_of("media_type", MEDIA_TYPES), max_items=len(MEDIA_TYPES),
+                        load_default=list)
+    tiers = Items(Text(20), max_items=20, load_default=list)
+    partner_ids = Items(Id(), max_items=2000, load_default=list)
+
+
+class ReleaseSchema(Strict):
+    title = text(300)
+    body = free_text(20_000)
+    release_date = Date(required=True)
+    embargo_until = Instant(load_default=None, allow_none=True)
+    attachments = Items(sha256(), max_items=10, load_default=list)  # files kept elsewhere
+    files = Items(fields.Nested(UploadSchema), max_items=10, load_default=list)  # kept here
+    audience = fields.Nested(AudienceSchema, load_default=dict)
+
+
+class PublishReleaseSchema(Strict):
+    release = fields.Nested(ReleaseSchema, required=True)
+
+
+class PickupSchema(Strict):
+    partner_id = Id(required=True)
+    kind = one_of("kind", PROOF_KINDS, required=True)
+    reference = text(500)
+    published_on = Date(required=True)
+    sha256 = sha256()
+    file = fields.Nested(UploadSchema)
+    reach = fields.Nested(ReachSchema, load_default=None, allow_none=True)
+
+    @validates_schema
+    def one_file(self, data, **kwargs):
+        one_file(data)
+
+
+class FilePickupSchema(Strict):
+    release_id = Id(required=True)
+    pickup = fields.Nested(PickupSchema, required=True)
+
+
+class ReviewPickupSchema(Strict):
+    release_id = Id(required=True)
+    pickup_id = Id(required=True)
+    decision = one_of("decision", ("accepted", "rejected"), required=True)
+    note = free_text(1000)
+
+
+class ReleaseIdSchema(Strict):
+    release_id = Id(required=True)
+
+
+class ReleaseFileSchema(Strict):
+    release_id = Id(required=True)
+    sha256 = sha256(required=True)

@@ -217,6 +217,72 @@ class ContractsService(EventSourcedService):
         contracts scheduler as their actor, as on every scheduled run)."""
         return self.app.expire_overdue_orders()
 
+    # Press releases (services/contracts/releases.py) -------------------------------------
+
+    @rpc
+    @allow("admin", "humas")
+    def publish_release(self, release, command_id=None):
+        """Send a press release {title, body, release_date, embargo_until (optional: an
+        instant with its offset, in the future), attachments [sha256 of files kept
+        elsewhere], files [uploads kept here], audience {media_types, tiers, partner_ids}
+        (each optional: the year's active partners matching all of them)}. The recipients are
+        fixed now, from what contracts knows of the partners. RuleViolated `embargo_in_past`,
+        `no_recipients`, `partner_not_active` {partner_ids}. Returns {release_id, recipients
+        (how many), embargo_until}."""
+        return self.run(self.app.publish_release, s.PublishReleaseSchema, command_id,
+                        release=release)
+
+    @rpc
+    @allow("humas", *STAFF, "media", *READERS)
+    def list_releases(self, fiscal_year):
+        """The year's releases, newest first: title, release_date, embargo_until, recipients
+        (how many), accepted (pickups), pickups; staff also see the audience. A media company
+        sees only those sent to it whose embargo has ended, with its own pickups."""
+        args = load(s.FiscalYearSchema, {"fiscal_year": fiscal_year})
+        return self.app.list_releases(args["fiscal_year"], partner_id=self.auth.own_partner())
+
+    @rpc
+    @allow("humas", *STAFF, "media", *READERS)
+    def get_release(self, release_id):
+        """The whole release with its body, attachments and pickups (each with its partner,
+        kind, reference, published_on, reach, review and note); staff also see `sent_to`.
+        To a media company a release not sent to it, or under embargo, does not exist
+        (NotFound)."""
+        args = load(s.ReleaseIdSchema, {"release_id": release_id})
+        return self.app.get_release(args["release_id"], partner_id=self.auth.own_partner())
+
+    @rpc
+    @allow("admin", "humas", "media")
+    def file_pickup(self, release_id, pickup, command_id=None):
+        """A recipient's publication of the release: pickup {partner_id, kind
+        (link/clipping/broadcast_log), reference, published_on, sha256 or file, reach
+        {page_views, circulation, audience} (optional)}. A media company files for itself
+        only. RuleViolated `not_a_recipient`, `under_embargo`, `published_in_future`,
+        `published_before_release` {earliest}; Conflict `pickup_already_filed` (one stands
+        per partner until it is rejected). Returns {release_id, pickup_id, review}."""
+        args = load(s.FilePickupSchema, {"release_id": release_id, "pickup": pickup})
+        self.auth.check_own(args["pickup"]["partner_id"])
+        return self.app.file_pickup(**args, actor=self.auth.actor, command_id=command_id)
+
+    @rpc
+    @allow("admin", "humas")
+    def review_pickup(self, release_id, pickup_id, decision, note, command_id=None):
+        """Accept or reject a pickup, with a note. NotFound `no_such_pickup`; Conflict
+        `pickup_already_reviewed`. Returns {release_id, pickup_id, review}."""
+        return self.run(self.app.review_pickup, s.ReviewPickupSchema, command_id,
+                        release_id=release_id, pickup_id=pickup_id, decision=decision,
+                        note=note)
+
+    @rpc
+    @allow("humas", *STAFF, "media", *READERS)
+    def release_file(self, release_id, sha256):
+        """A file kept for the release (an attachment, or a pickup's clipping): {release_id,
+        sha256, size, media_type, name}, for the gateway to serve its bytes. A media company
+        reaches the attachments of a release it sees and its own pickups' files. NotFound
+        `file_not_kept`."""
+        args = load(s.ReleaseFileSchema, {"release_id": release_id, "sha256": sha256})
+        return self.app.release_file(**args, partner_id=self.auth.own_partner())
+
     # Queries -----------------------------------------------------------------------------
 
     @rpc

@@ -95,6 +95,7 @@ P, A, C, R, U = "partners", "assessment", "contracts", "reporting", "accounts"
 PARTNER = "/v1/partners/{partner_id}"
 CONTRACT = "/v1/contracts/{contract_id}"
 ORDER = "/v1/orders/{order_id}"
+RELEASE = "/v1/releases/{release_id}"
 REPORTS = "/v1/reports"
 ACCOUNT = "/v1/accounts/{account_id}"
 
@@ -190,6 +191,16 @@ DOMAIN_ROUTES = [
     route(C, "cancel_order", "POST", f"{ORDER}/cancellation", contracts.CancelOrderSchema),
     route(C, "expire_overdue_orders", "POST", "/v1/orders/expiry"),
     route(C, "record_tax_deposit", "POST", "/v1/tax-deposits", contracts.TaxDepositSchema),
+    route(C, "publish_release", "POST", "/v1/releases", contracts.PublishReleaseSchema,
+          body="release"),
+    route(C, "list_releases", "GET", "/v1/releases", contracts.FiscalYearSchema, listed=True),
+    route(C, "get_release", "GET", RELEASE, contracts.ReleaseIdSchema),
+    route(C, "file_pickup", "POST", f"{RELEASE}/pickups", contracts.FilePickupSchema,
+          body="pickup", upload="file", guard="get_release"),
+    route(C, "review_pickup", "POST", f"{RELEASE}/pickups/{{pickup_id}}/review",
+          contracts.ReviewPickupSchema),
+    route(C, "release_file", "GET", f"{RELEASE}/files/{{sha256}}", contracts.ReleaseFileSchema,
+          download=True),
 
     route(R, "partner_registry", "GET", f"{REPORTS}/registry", reporting.RegistrySchema,
           listed=True),

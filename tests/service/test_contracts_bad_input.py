@@ -16,6 +16,7 @@ ORDER = {"product": "advertorial", "quantity": 1, "title": "Sosialisasi",
 PROOF = {"kind": "link", "reference": "https://x.id/a", "published_on": "2026-03-09",
          "sha256": "a" * 64}
 
+RELEASE = {"title": "Bupati resmikan pasar", "body": "Kayuagung.", "release_date": "2026-03-02"}
 TAX_RULES = {"ppn_rate": "12/100", "dpp_factor": "11/12", "pph23_rate": "2/100",
              "collection_threshold": 2_000_000}
 
@@ -103,6 +104,26 @@ CASES = [
     ("list_orders", dict(fiscal_year=2026, status="lunas"), "status"),
     ("list_orders", dict(fiscal_year=None), "fiscal_year"),
     ("get_tier_ceilings", dict(fiscal_year="2026"), "fiscal_year"),
+    # press releases: an embargo is an instant with its offset; a body is bounded
+    ("publish_release", dict(release={**RELEASE, "embargo_until": "2026-03-03 09:00"}),
+     "release"),
+    ("publish_release", dict(release={**RELEASE, "embargo_until": "2026-03-03T09:00:00"}),
+     "release"),
+    ("publish_release", dict(release={**RELEASE, "body": "x" * 20_001}), "release"),
+    ("publish_release", dict(release={**RELEASE, "audience": {"media_types": ["koran"]}}),
+     "release"),
+    ("publish_release", dict(release={**RELEASE, "attachments": ["A" * 64]}), "release"),
+    ("list_releases", dict(fiscal_year="2026"), "fiscal_year"),
+    ("get_release", dict(release_id="siaran-1"), "release_id"),
+    ("file_pickup", dict(release_id=ID, pickup={**PROOF, "partner_id": ID,
+                                                 "published_on": "kemarin"}), "pickup"),
+    ("file_pickup", dict(release_id=ID, pickup={**PROOF}), "pickup"),  # whose?
+    ("file_pickup", dict(release_id=ID, pickup={**PROOF, "partner_id": ID,
+                                                 "reach": {"page_views": -1}}), "pickup"),
+    ("review_pickup", dict(release_id=ID, pickup_id=ID, decision="ok", note="x"), "decision"),
+    ("review_pickup", dict(release_id=ID, pickup_id=ID, decision="accepted", note=""),
+     "note"),
+    ("release_file", dict(release_id=ID, sha256="../../etc/passwd"), "sha256"),
     ("preview_payment", dict(order_id=ID, payment={"sp2d_number": "1/SP2D",
                                                     "paid_on": "2026-02-30"}), "payment"),
     ("get_price_standard", dict(fiscal_year=None), "fiscal_year"),
@@ -136,10 +157,12 @@ def app(sqlite_settings):
 @pytest.mark.parametrize("method,arguments,field", CASES,
                          ids=[f"{m}-{f}-{i}" for i, (m, _, f) in enumerate(CASES)])
 def test_bad_input_names_the_field_and_records_nothing(app, method, arguments, field):
-    check_refused(ContractsService, app, "auditor" if method in ("notifications", "checkpoints",
-                                                                "signed_checkpoints")
-                  else "finance",
-                  method, arguments, field)
+    role = "finance"
+    if method in ("notifications", "checkpoints", "signed_checkpoints"):
+        role = "auditor"
+    elif method in ("publish_release", "file_pickup", "review_pickup"):
+        role = "humas"  # the press desk's
+    check_refused(ContractsService, app, role, method, arguments, field)
 
 
 def test_every_contracts_method_has_a_bad_input_case():

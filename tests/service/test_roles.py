@@ -24,7 +24,7 @@ from tests.support import KEYS, token
 
 STAFF = {"admin", "verifier", "assessor", "finance"}
 READ = {"auditor", "system"}
-PEOPLE = {*STAFF, "media", "auditor", "applicant"}
+PEOPLE = {*STAFF, "media", "auditor", "applicant", "humas"}
 PUBLIC = set(ROLES)  # @public: anyone, with any token or none
 EVERY_SERVICE = {"notifications": {"admin", *READ}, "checkpoints": {"admin", *READ},
                  "digest": {"admin", *READ}, "signed_checkpoints": {"admin", *READ},
@@ -91,6 +91,12 @@ POLICY = {
         "partner_orders": {*STAFF, "media", *READ},
         "list_contracts": {*STAFF, "media", *READ},
         "get_tier_ceilings": {*STAFF, *READ},
+        "publish_release": {"admin", "humas"},
+        "list_releases": {"humas", *STAFF, "media", *READ},
+        "get_release": {"humas", *STAFF, "media", *READ},
+        "file_pickup": {"admin", "humas", "media"},
+        "review_pickup": {"admin", "humas"},
+        "release_file": {"humas", *STAFF, "media", *READ},
         "list_orders": {*STAFF, *READ},
         "preview_payment": {"finance"},
         "budget_status": {*STAFF, *READ},

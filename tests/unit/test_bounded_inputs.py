@@ -19,8 +19,8 @@ from services.partners.schemas import (DocumentSchema, ObjectionDecisionSchema, 
                                        RemoveJournalistSchema)
 from shared import schemas as kernel
 from shared.errors import ValidationFailed
-from shared.schemas import (MAX_RUPIAH, Bool, Count, Date, Id, Items, Mapping, Number, Strict,
-                            Text, load)
+from shared.schemas import (MAX_RUPIAH, Bool, Count, Date, Id, Instant, Items, Mapping,
+                            Number, Strict, Text, load)
 from tests.support import RUBRIC_2026, company
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,10 @@ def unbounded(field, where: str) -> list[str]:
     if isinstance(field, fields.Boolean):
         return [] if isinstance(field, Bool) else [
             f"{where}: a Boolean that is not shared.schemas.Bool (1 passes as true)"]
-    if isinstance(field, fields.Date) and not isinstance(field, fields.DateTime):
+    if isinstance(field, fields.DateTime):  # an instant: its offset, its length, its years
+        return [] if isinstance(field, Instant) else [
+            f"{where}: a DateTime that is not shared.schemas.Instant (no offset or year range)"]
+    if isinstance(field, fields.Date):
         return [] if isinstance(field, Date) else [
             f"{where}: a Date that is not shared.schemas.Date (no year range)"]
     return [f"{where}: a {type(field).__name__}, which no bound applies to"]

@@ -68,3 +68,23 @@ def test_a_typed_error_comes_back_as_its_own_class_with_numbers_intact():
 
 def test_a_conflict_keeps_its_class_across_the_wire():
     assert type(deserialize(serialize(Conflict("taken", code="npwp_taken")))) is Conflict
+
+
+def test_an_instant_carries_its_offset_and_is_kept_in_utc():
+    """An embargo "09:00" could be WIB, WITA or WIT: without its offset it is refused."""
+    import datetime as dt
+
+    from marshmallow import Schema
+
+    from shared.schemas import Instant
+
+    class Embargo(Schema):
+        until = Instant()
+
+    assert Embargo().load({"until": "2026-12-05T09:00:00+07:00"})["until"] == dt.datetime(
+        2026, 12, 5, 2, 0, tzinfo=dt.timezone.utc)
+    for bad in ("2026-12-05T09:00:00", "2026-12-05 09:00", "besok pagi", "9" * 41,
+                "2226-12-05T09:00:00Z"):
+        with pytest.raises(Exception) as refused:
+            Embargo().load({"until": bad})
+        assert "until" in str(refused.value), bad

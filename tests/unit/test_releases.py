@@ -1,0 +1,134 @@
+"""Press releases (DOMAIN.md §5) against the contracts application: the audience chosen from
+what contracts knows of the partners (partners' and assessment's events), the embargo, and the
+pickups each recipient files and the desk reviews."""
+import datetime as dt
+
+import pytest
+
+from shared.errors import Conflict, NotFound, RuleViolated
+from tests.support import actor
+from tests.world import ADMIN, YEAR, clock, tiered_partner, world  # noqa: F401
+
+HUMAS = actor("humas", sub="humas.fitri")
+WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+def release(**extra):
+    return {"title": "Bupati resmikan Pasar Kayuagung", "body": "Kayuagung, 2 Maret.\n...",
+            "release_date": dt.date(YEAR, 3, 2), "embargo_until": None, "attachments": [],
+            "files": [], "audience": {}, **extra}
+
+
+def pickup(partner_id, published_on=dt.date(YEAR, 3, 2), **extra):
+    return {"partner_id": partner_id, "kind": "link",
+            "reference": "https://kayuagungnews.id/pasar", "published_on": published_on,
+            "sha256": "a" * 64, "reach": {"page_views": 4_000}, **extra}
+
+
+def media(partner_id):
+    return {**actor("media", sub="redaksi"), "partner_id": partner_id}
+
+
+def test_a_release_to_online_partners_reaches_them_and_no_one_else(world):
+    online_a = tiered_partner(world, 1, "A", media_type="online")
+    online_b = tiered_partner(world, 2, "B", media_type="online")
+    daily = tiered_partner(world, 3, "A", media_type="print_daily")
+    sent = world.contracts.publish_release(
+        release(audience={"media_types": ["online"]}), actor=HUMAS)
+    assert sent["recipients"] == 2
+    whole = world.contracts.get_release(sent["release_id"])
+    assert whole["sent_to"] == sorted([online_a, online_b])
+    assert [r["title"] for r in world.contracts.list_releases(YEAR, partner_id=online_a)] == [
+        "Bupati resmikan Pasar Kayuagung"]
+    assert world.contracts.list_releases(YEAR, partner_id=daily) == []
+    with pytest.raises(NotFound):
+        world.contracts.get_release(sent["release_id"], partner_id=daily)
+    with pytest.raises(RuleViolated) as stranger:
+        world.contracts.file_pickup(sent["release_id"], pickup(daily), actor=media(daily))
+    assert stranger.value.code == "not_a_recipient"
+    # by tier, and by name: the parts of an audience narrow each other
+    tier_a = world.contracts.publish_release(release(audience={"tiers": ["A"]}), actor=ADMIN)
+    assert world.contracts.get_release(tier_a["release_id"])["sent_to"] == sorted(
+        [online_a, daily])
+    one = world.contracts.publish_release(release(audience={
+        "media_types": ["online"], "partner_ids": [online_b]}), actor=ADMIN)
+    assert world.contracts.get_release(one["release_id"])["sent_to"] == [online_b]
+
+
+def test_an_embargoed_release_is_invisible_to_media_until_it_ends(world, clock):
+    partner = tiered_partner(world, 1, "B")
+    embargo = dt.datetime(YEAR, 3, 3, 9, 0, tzinfo=WIB)  # tomorrow, 09:00 WIB
+    sent = world.contracts.publish_release(release(embargo_until=embargo), actor=HUMAS)
+    assert world.contracts.list_releases(YEAR, partner_id=partner) == []
+    with pytest.raises(NotFound):
+        world.contracts.get_release(sent["release_id"], partner_id=partner)
+    with pytest.raises(RuleViolated) as early:
+        world.contracts.file_pickup(sent["release_id"], pickup(partner), actor=media(partner))
+    assert early.value.code == "under_embargo"
+    assert len(world.contracts.list_releases(YEAR)) == 1  # the desk sees it all along
+
+    clock.today = dt.date(YEAR, 3, 4)  # events at noon UTC: after the embargo
+    assert [r["release_id"] for r in world.contracts.list_releases(
+        YEAR, partner_id=partner)] == [sent["release_id"]]
+    with pytest.raises(RuleViolated) as before:
+        world.contracts.file_pickup(sent["release_id"], pickup(partner, dt.date(YEAR, 3, 2)),
+                                    actor=media(partner))
+    assert before.value.code == "published_before_release"
+    assert before.value.details["earliest"] == f"{YEAR}-03-03"
+    world.contracts.file_pickup(sent["release_id"], pickup(partner, dt.date(YEAR, 3, 3)),
+                                actor=media(partner))
+
+
+def test_pickups_are_accepted_or_rejected_and_a_rejected_one_filed_again(world):
+    first, second = tiered_partner(world, 1, "A"), tiered_partner(world, 2, "B")
+    release_id = world.contracts.publish_release(release(), actor=HUMAS)["release_id"]
+    one = world.contracts.file_pickup(release_id, pickup(first), actor=media(first))
+    with pytest.raises(Conflict) as twice:
+        world.contracts.file_pickup(release_id, pickup(first), actor=media(first))
+    assert twice.value.code == "pickup_already_filed"
+    world.contracts.review_pickup(release_id, one["pickup_id"], "accepted", "Tayang utuh",
+                                  actor=HUMAS)
+    with pytest.raises(Conflict) as again:
+        world.contracts.review_pickup(release_id, one["pickup_id"], "rejected", "x",
+                                      actor=HUMAS)
+    assert again.value.code == "pickup_already_reviewed"
+
+    other = world.contracts.file_pickup(release_id, pickup(second), actor=media(second))
+    world.contracts.review_pickup(release_id, other["pickup_id"], "rejected",
+                                  "Tautan mengarah ke berita lain", actor=HUMAS)
+    redo = world.contracts.file_pickup(
+        release_id, pickup(second, reference="https://sumselnews2.id/pasar-kayuagung"),
+        actor=media(second))
+    assert redo["review"] == "pending"
+    seen = world.contracts.get_release(release_id, partner_id=second)
+    assert [(p["review"], p["note"]) for p in seen["pickups"]] == [
+        ("rejected", "Tautan mengarah ke berita lain"), ("pending", None)]
+    assert "sent_to" not in seen and "audience" not in seen
+    assert world.contracts.list_releases(YEAR)[0]["accepted"] == 1
+    with pytest.raises(NotFound):
+        world.contracts.review_pickup(release_id, "5f0c3a6e-0000-4000-8000-000000000000",
+                                      "accepted", "x", actor=HUMAS)
+
+
+def test_bad_releases_are_refused_with_their_rule_and_record_nothing(world):
+    partner = tiered_partner(world, 1, "A")
+    events = world.contracts.max_notification_id()
+    with pytest.raises(RuleViolated) as past:
+        world.contracts.publish_release(release(embargo_until=dt.datetime(
+            YEAR, 3, 2, 8, 0, tzinfo=WIB)), actor=HUMAS)  # 01:00 UTC, before noon UTC
+    assert past.value.code == "embargo_in_past"
+    with pytest.raises(RuleViolated) as nobody:
+        world.contracts.publish_release(release(audience={"media_types": ["radio"]}),
+                                        actor=HUMAS)
+    assert nobody.value.code == "no_recipients"
+    with pytest.raises(RuleViolated) as unknown:
+        world.contracts.publish_release(release(audience={"partner_ids": [
+            partner, "5f0c3a6e-0000-4000-8000-000000000000"]}), actor=HUMAS)
+    assert unknown.value.details == {"partner_ids": ["5f0c3a6e-0000-4000-8000-000000000000"]}
+    release_id = world.contracts.publish_release(release(), actor=HUMAS)["release_id"]
+    events = world.contracts.max_notification_id()
+    with pytest.raises(RuleViolated) as future:
+        world.contracts.file_pickup(release_id, pickup(partner, dt.date(YEAR, 3, 3)),
+                                    actor=media(partner))
+    assert future.value.code == "published_in_future"
+    assert world.contracts.max_notification_id() == events
