@@ -457,8 +457,11 @@ def check_founded_in_the_past(founded_on: dt.date, today: dt.date) -> None:
 def check_account_holder_is_company(holder: str, legal_name: str, legal_form: str) -> None:
     # Payments go to the company, never to a person: the account must be in the company's name.
     if _company_key(holder) != _company_key(legal_name):
+        # The legal name usually carries its form already ("PT Kayuagung Media"): once only.
+        company = legal_name if legal_name.lower().startswith(legal_form.lower() + " ") \
+            else f"{legal_form} {legal_name}"
         raise RuleViolated(
-            f"bank account holder '{holder}' is not the company '{legal_form} {legal_name}'; "
+            f"bank account holder '{holder}' is not the company '{company}'; "
             "the account must be in the company's own name",
             code="bank_holder_not_company", details={"holder": holder, "legal_name": legal_name})
 

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway.portal.pages import errors_of, nested, safe_next
+from services.gateway.portal.pages import errors_of, identity_rows, nested, safe_next
 from services.gateway.portal.session import CSRF_COOKIE, Session, claims_of, csrf_key
 from shared.auth import development_key, mint_token
 from shared.errors import Conflict, ValidationFailed
@@ -41,6 +41,37 @@ def test_a_nested_error_lands_beside_its_field_in_indonesian():
     errors = errors_of(FakePage(), refused)
     assert set(errors) == {"contact.email", "npwp"}
     assert errors["npwp"][0].startswith("NPWP harus")
+
+
+def test_an_identity_changes_errors_land_beside_the_change_forms_fields():
+    refused = ValidationFailed.from_messages({"change": {
+        "bank_account": {"bank": ["Missing data for required field."]},
+        "_schema": ["name at least one of legal_name, brand_name, address, contact, "
+                    "bank_account"]}, "reason": ["must be 1 to 1000 characters (got 0)"]})
+    errors = errors_of(FakePage(), refused)
+    assert errors == {"bank_account.bank": ["Wajib diisi."],
+                      "_schema": ["sebutkan sedikitnya satu dari legal_name, brand_name, "
+                                  "address, contact, bank_account"],
+                      "reason": ["harus 1 sampai 1000 karakter (terisi 0)"]}
+
+
+def test_an_identity_change_is_shown_field_by_field_now_and_after():
+    class Labelled(FakePage):
+        def t(self, key, **values):
+            return key
+
+    partner = {"brand_name": "KayuagungNews", "legal_name": "PT Kayuagung Media",
+               "bank_account": {"bank": "Bank Sumsel Babel", "number": "1402001234",
+                                "holder": "PT Kayuagung Media"}}
+    rows = identity_rows(Labelled(), partner, {
+        "brand_name": "Kayuagung Pos",
+        "bank_account": {"bank": "BRI", "number": "0021019988", "holder": "PT Kayuagung Media"}})
+    assert [(r["field"], r["now"], r["after"]) for r in rows] == [
+        ("brand_name", "KayuagungNews", "Kayuagung Pos"),
+        ("bank_account.bank", "Bank Sumsel Babel", "BRI"),
+        ("bank_account.number", "1402001234", "0021019988"),
+        ("bank_account.holder", "PT Kayuagung Media", "PT Kayuagung Media")]
+    assert rows[0]["label"] == "partner.field.brand_name"
 
 
 def test_a_refusal_without_fields_stands_beside_the_field_named():

@@ -142,6 +142,12 @@ def test_the_catalog_names_every_status_document_requirement_role_and_error():
      "nilai memerlukan alasan (sedikitnya 3 karakter, paling banyak 1000; terisi 1)"),
     ("phone must be digits, e.g. +62 711 123456",
      "phone harus berupa angka, misalnya +62 711 123456"),
+    ("bank account holder 'Rina Sari' is not the company 'PT Kayuagung Media'; the account "
+     "must be in the company's own name",
+     "pemilik rekening 'Rina Sari' bukan perusahaan 'PT Kayuagung Media'; rekening harus atas "
+     "nama perusahaan sendiri"),
+    ("no journalist with that NIK is listed with this company",
+     "tidak ada wartawan dengan NIK itu dalam daftar perusahaan ini"),
     ("must not contain control or invisible formatting characters (found U+202E at "
      "character 4); line breaks and tabs only in free text",
      "tidak boleh memuat karakter kendali atau format tak terlihat (ada U+202E pada karakter "

@@ -49,6 +49,16 @@ PARTNER_FIELDS = ("legal_name", "brand_name", "legal_form", "media_type", "npwp"
                   "bank_account.bank", "bank_account.number", "bank_account.holder")
 DOCUMENT_FIELDS = ("kind", "number", "issued_on", "valid_until")
 JOURNALIST_FIELDS = ("nik", "name", "role", "ukw_level", "certificate_no")
+# What a company may ask to change (partners' IdentityChangeFieldsSchema), as the form names
+# them, with each one's label; contact and bank_account are replaced whole.
+IDENTITY_FIELDS = (("brand_name", "partner.field.brand_name"),
+                   ("legal_name", "partner.field.legal_name"),
+                   ("address", "partner.field.address"),
+                   ("contact.email", "partner.field.contact_email"),
+                   ("contact.phone", "partner.field.contact_phone"),
+                   ("bank_account.bank", "partner.field.bank"),
+                   ("bank_account.number", "partner.field.bank_number"),
+                   ("bank_account.holder", "partner.field.bank_holder"))
 BIND_WAIT = 20  # seconds the waiting page keeps renewing before it says to come back later
 
 
@@ -292,11 +302,33 @@ def company(page: Page, partner_id: str):
 
 
 def company_file(page: Page, partner_id: str) -> dict:
-    """What a company's page and its reviewer's show: the file and this year's checklist."""
-    return {"partner": page.call("partners", "get_partner", partner_id=partner_id),
+    """What a company's page and its reviewer's show: the file, this year's checklist, the
+    identity changes asked for (newest first), and whether the person acts for the company
+    (the company itself or an admin: they alone may change its list and ask for changes)."""
+    partner = page.call("partners", "get_partner", partner_id=partner_id)
+    changes = [{**change, "rows": identity_rows(page, partner, change["change"])}
+               for change in reversed(partner.get("identity_changes") or [])]
+    return {"partner": partner, "changes": changes,
             "checklist": page.call("partners", "check_requirements", partner_id=partner_id,
                                    fiscal_year=page.year),
-            "year": page.year}
+            "year": page.year,
+            "acts_for_company": bool(page.session.roles & {"admin", "media"})}
+
+
+def identity_rows(page: Page, partner: dict, change: dict) -> list[dict]:
+    """Each field an identity change touches: its label, the value in force now and the
+    value asked for (each part of a contact or bank account on its own row). Numbers come
+    as partners answered them for this person's role."""
+    rows = []
+    for path, label in IDENTITY_FIELDS:
+        *parent, leaf = path.split(".")
+        asked = (change.get(parent[0]) or {}) if parent else change
+        if leaf not in asked:
+            continue
+        now = (partner.get(parent[0]) or {}) if parent else partner
+        rows.append({"field": path, "label": page.t(label), "now": now.get(leaf),
+                     "after": asked[leaf]})
+    return rows
 
 
 def upload_document(page: Page, partner_id: str):
@@ -346,6 +378,47 @@ def add_journalist(page: Page, partner_id: str):
     return page.back_to(f"/portal/perusahaan/{partner_id}", page.t("journalist.added"))
 
 
+def remove_journalist(page: Page, partner_id: str):
+    """The company takes a journalist off its list, with a reason. The NIK comes from the
+    form's hidden field (the page of the company itself or an admin's: partners answers it in
+    clear to them alone), never from the address."""
+    require_login(page)
+    form = page.request.form
+    nik = form.get("nik", "")
+    try:
+        page.call("partners", "remove_journalist", partner_id=partner_id, nik=nik,
+                  reason=form.get("reason", "").strip())
+    except (ValidationFailed, RuleViolated, Conflict, NotFound) as refused:
+        alert, errors = refusal_shown(page, refused)
+        return page.render("company.html", STATUS[type(refused)],
+                           **company_file(page, partner_id), kinds=document_kinds(page),
+                           values={}, errors={}, removal={"nik": nik, "errors": errors},
+                           alert=alert)
+    return page.back_to(f"/portal/perusahaan/{partner_id}", page.t("journalist.removed"))
+
+
+def request_identity_change(page: Page, partner_id: str):
+    """The company asks to change its identity: only the fields filled in are sent, each
+    replacing the field whole (a bank account needs its three parts: the service's schema
+    says so). Nothing changes until a verifier decides (`decide_identity_change`)."""
+    require_login(page)
+    form = page.request.form
+    filled = {path: form.get(path, "").strip() for path, _ in IDENTITY_FIELDS}
+    change = nested({path: value for path, value in filled.items() if value})
+    try:
+        page.call("partners", "request_identity_change", partner_id=partner_id, change=change,
+                  reason=form.get("reason", "").strip())
+    except (ValidationFailed, RuleViolated, Conflict) as refused:
+        beside = "bank_account.holder" if "bank_account" in change else "legal_name"
+        return page.render("company.html", STATUS[type(refused)],
+                           **company_file(page, partner_id), kinds=document_kinds(page),
+                           values={}, errors={}, change_values=form,
+                           change_errors=errors_of(page, refused, beside if refused.code ==
+                                                   "bank_holder_not_company" else "_"),
+                           alert=page.t("form.has_errors"))
+    return page.back_to(f"/portal/perusahaan/{partner_id}", page.t("identity.requested"))
+
+
 def document_file(page: Page, partner_id: str, document_id: str):
     """A document's file, checked against its SHA-256, shown in the page (inline) to whom the
     partners service allows it."""
@@ -366,16 +439,41 @@ def verification_queue(page: Page):
             continue
         partner = page.call("partners", "get_partner", partner_id=summary["partner_id"])
         pending = [d for d in partner["documents"] if d["review"] == "pending"]
-        if pending or partner["status"] == "registered":
-            waiting.append({"partner": partner, "pending": pending})
+        changes = [c for c in partner.get("identity_changes") or []
+                   if c["decision"] == "pending"]
+        if pending or changes or partner["status"] == "registered":
+            waiting.append({"partner": partner, "pending": pending, "changes": changes})
     return page.render("queue.html", waiting=waiting, notice=page.notice)
 
 
 def review_partner(page: Page, partner_id: str):
     require_login(page)
-    return page.render("review.html", **company_file(page, partner_id), notice=page.notice,
-                       alert=page.request.args.get("tolak") or None,
-                       is_admin="admin" in page.session.roles)
+    return review_page(page, partner_id, alert=page.request.args.get("tolak") or None)
+
+
+def review_page(page: Page, partner_id: str, status: int = 200, **context) -> Response:
+    return page.render("review.html", status, **company_file(page, partner_id),
+                       notice=page.notice, is_admin="admin" in page.session.roles,
+                       is_verifier="verifier" in page.session.roles, **context)
+
+
+def decide_identity_change(page: Page, partner_id: str, change_id: str):
+    """The verifier approves or rejects a pending identity change, with a note (required for
+    both: the company reads why)."""
+    require_login(page)
+    form = page.request.form
+    decision = form.get("decision", "")
+    try:
+        page.call("partners", "decide_identity_change", partner_id=partner_id,
+                  change_id=change_id,
+                  approved={"approved": True, "rejected": False}.get(decision, decision),
+                  note=form.get("note", "").strip())
+    except (ValidationFailed, RuleViolated, Conflict) as refused:
+        alert, errors = refusal_shown(page, refused)
+        return review_page(page, partner_id, STATUS[type(refused)], alert=alert, decided={
+            "change_id": change_id, "note": form.get("note", ""), "errors": errors})
+    return page.back_to(f"/portal/verifikasi/{partner_id}",
+                        page.t(f"identity.done.{decision}"))
 
 
 def review_document(page: Page, partner_id: str, document_id: str):
@@ -496,11 +594,20 @@ def errors_of(page: Page, refused: SeklikError, field: str = "") -> dict:
                     if not isinstance(m, dict))
         walk("", refused.details["fields"])
         # the RPC's argument wraps the form's fields
-        for name in ("partner", "document", "contract", "order", "payment", "rules"):
+        for name in ("partner", "document", "contract", "order", "payment", "rules",
+                     "change"):
             inner = {k[len(name) + 1:]: v for k, v in flat.items() if k.startswith(name + ".")}
             flat = {k: v for k, v in flat.items() if not k.startswith(name + ".")} | inner
         return flat
     return {field or "_": [reason_of(page, refused)]}
+
+
+def refusal_shown(page: Page, refused: SeklikError) -> tuple[str, dict]:
+    """(the page's alert, the errors beside the fields): a form's errors go beside their
+    fields under a line pointing to them; any other refusal is the alert, said once."""
+    if isinstance(refused, ValidationFailed) and refused.details.get("fields"):
+        return page.t("form.has_errors"), errors_of(page, refused)
+    return reason_of(page, refused), {}
 
 
 def reason_of(page: Page, refused: SeklikError) -> str:
@@ -552,12 +659,15 @@ def page_table() -> Map:
         ("/perusahaan/<partner_id>/dokumen", upload_document, post),
         ("/perusahaan/<partner_id>/keberatan", file_objection, post),
         ("/perusahaan/<partner_id>/wartawan", add_journalist, post),
+        ("/perusahaan/<partner_id>/wartawan/hapus", remove_journalist, post),
+        ("/perusahaan/<partner_id>/perubahan", request_identity_change, post),
         ("/berkas/<partner_id>/<document_id>", document_file, get),
         ("/verifikasi", verification_queue, get),
         ("/verifikasi/<partner_id>", review_partner, get),
         ("/verifikasi/<partner_id>/dokumen/<document_id>", review_document, post),
         ("/verifikasi/<partner_id>/aktivasi", activate_partner, post),
         ("/verifikasi/<partner_id>/dewan-pers", record_press_council, post),
+        ("/verifikasi/<partner_id>/perubahan/<change_id>", decide_identity_change, post),
     ]
     pages += audience_pages()
     return Map([Rule("/portal" + path, endpoint=handler, methods=methods)

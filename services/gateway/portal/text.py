@@ -402,6 +402,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "report.name.outstanding": {"id": "Tagihan belum dibayar", "en": "Outstanding invoices"},
     "report.name.late-proofs": {"id": "Bukti tayang terlambat", "en": "Late proofs"},
     "report.name.outputs": {"id": "Keluaran per mitra", "en": "Outputs per partner"},
+    "report.name.outcomes": {"id": "Hasil kemitraan per mitra", "en": "Outcomes per partner"},
+    "report.name.releases": {"id": "Siaran pers dan pemuatannya",
+                             "en": "Press releases and their pickups"},
     "report.name.status": {"id": "Status proyeksi", "en": "Projection status"},
     "trail.title": {"id": "Jejak audit", "en": "Audit trail"},
     "trail.intro": {"id": "Semua peristiwa satu entitas (mitra, kontrak, pesanan, anggaran), "
@@ -801,12 +804,56 @@ CATALOG: dict[str, dict[str, str]] = {
     "journalist.certificate": {"id": "Nomor sertifikat UKW", "en": "UKW certificate number"},
     "journalist.add": {"id": "Cantumkan wartawan", "en": "List the journalist"},
     "journalist.added": {"id": "Wartawan dicantumkan.", "en": "Journalist listed."},
+    "journalist.remove": {"id": "Hapus dari daftar", "en": "Remove from the list"},
+    "journalist.remove_reason": {"id": "Alasan penghapusan", "en": "Reason for removal"},
+    "journalist.remove_confirm": {"id": "Hapus {name}", "en": "Remove {name}"},
+    "journalist.removed": {"id": "Wartawan dihapus dari daftar.",
+                           "en": "Journalist removed from the list."},
     "press_council.status": {"id": "Status verifikasi Dewan Pers", "en": "Press-council status"},
     "press_council.certificate": {"id": "Nomor sertifikat", "en": "Certificate number"},
     "press_council.recorded_on": {"id": "Tanggal pemeriksaan", "en": "Checked on"},
     "press_council.record": {"id": "Catat status Dewan Pers", "en": "Record the status"},
     "press_council.recorded": {"id": "Status Dewan Pers dicatat.",
                                "en": "Press-council status recorded."},
+
+    # Pages: identity changes, asked by the company and decided by a verifier (pages.py)
+    "identity.in_queue": {"id": "Perubahan identitas ({count})",
+                          "en": "Identity changes ({count})"},
+    "identity.title": {"id": "Perubahan identitas", "en": "Identity changes"},
+    "identity.none": {"id": "Belum ada perubahan identitas yang diajukan.",
+                      "en": "No identity change asked for yet."},
+    "identity.request_title": {"id": "Ajukan perubahan identitas",
+                               "en": "Ask to change the identity"},
+    "identity.intro": {"id": "Isi hanya yang berubah; setiap isian menggantikan yang lama "
+                             "seluruhnya. Perubahan berlaku setelah disetujui verifikator.",
+                       "en": "Fill in only what changes; each entry replaces the old one "
+                             "whole. A change holds once a verifier approves it."},
+    "identity.hint.contact": {"id": "Kontak baru: isi e-mail dan telepon.",
+                              "en": "A new contact: give both the e-mail and the phone."},
+    "identity.hint.bank": {"id": "Rekening baru: isi bank, nomor, dan nama pemilik; rekening "
+                                 "harus atas nama perusahaan.",
+                           "en": "A new account: give the bank, the number and the holder; "
+                                 "the account must be in the company's name."},
+    "identity.now": {"id": "sekarang: {value}", "en": "now: {value}"},
+    "identity.reason": {"id": "Alasan perubahan", "en": "Reason for the change"},
+    "identity.submit": {"id": "Ajukan perubahan", "en": "Ask for the change"},
+    "identity.requested": {"id": "Perubahan identitas diajukan dan menunggu verifikasi.",
+                           "en": "Identity change asked for; it awaits a verifier."},
+    "identity.decision.pending": {"id": "Menunggu verifikasi", "en": "Awaiting a verifier"},
+    "identity.decision.approved": {"id": "Disetujui", "en": "Approved"},
+    "identity.decision.rejected": {"id": "Ditolak", "en": "Rejected"},
+    "identity.requested_on": {"id": "diajukan {date}", "en": "asked for on {date}"},
+    "identity.decided_on": {"id": "diputuskan {date}", "en": "decided on {date}"},
+    "identity.note": {"id": "Catatan verifikator", "en": "Verifier's note"},
+    "identity.pending_title": {"id": "Perubahan identitas yang menunggu keputusan",
+                               "en": "Identity changes awaiting a decision"},
+    "identity.unchanged": {"id": "tidak berubah", "en": "unchanged"},
+    "identity.approve": {"id": "Setujui", "en": "Approve"},
+    "identity.reject": {"id": "Tolak perubahan", "en": "Reject the change"},
+    "identity.done.approved": {"id": "Perubahan identitas disetujui dan berlaku sejak hari ini.",
+                               "en": "Identity change approved; it holds from today."},
+    "identity.done.rejected": {"id": "Perubahan identitas ditolak.",
+                               "en": "Identity change rejected."},
 
     # Errors: a title per typed error of shared/errors.py
     "error.ValidationFailed": {"id": "Isian belum benar", "en": "Some entries are not valid"},
@@ -959,6 +1006,13 @@ _RULES: list[tuple[str, str]] = [
     (r"phone must be digits, e\.g\. (?P<example>.+)",
      "phone harus berupa angka, misalnya {example}"),
     (r"name at least one of (?P<fields>.+)", "sebutkan sedikitnya satu dari {fields}"),
+    # services/partners/domain.py: refusals a company's own forms meet
+    (r"bank account holder '(?P<holder>.*)' is not the company '(?P<company>.*)'; the "
+     r"account must be in the company's own name",
+     "pemilik rekening '{holder}' bukan perusahaan '{company}'; rekening harus atas nama "
+     "perusahaan sendiri"),
+    (r"no journalist with that NIK is listed with this company",
+     "tidak ada wartawan dengan NIK itu dalam daftar perusahaan ini"),
 
     # services/assessment/schemas.py
     (r"code must be lowercase letters, digits and _",
