@@ -14,8 +14,8 @@ import datetime as dt
 import json
 from collections import defaultdict
 
-from services.reporting.domain import (age_days, day_end, gini, regency_date, rupiah_per_reach,
-                                      top_share)
+from services.reporting.domain import (age_days, day_end, gini, mean, per_thousand, rate,
+                                      regency_date, rupiah_per_reach, top_share)
 from shared.application import ServiceApplication
 from shared.personal import committed, is_sealed, mask, masked, revealed
 from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
@@ -79,6 +79,14 @@ TABLES = {
                      " brand_name TEXT",
     "partner_pkp": "seq BIGINT PRIMARY KEY, partner_id TEXT, at TEXT, effective_from TEXT,"
                    " pkp INTEGER",
+    # Press releases (issue 16): who each was sent to, and each pickup with its review.
+    "releases": "release_id TEXT PRIMARY KEY, title TEXT, release_date TEXT,"
+                " fiscal_year INTEGER, embargo_until TEXT, published_at TEXT",
+    "release_recipients": "release_id TEXT, partner_id TEXT, at TEXT,"
+                          " PRIMARY KEY (release_id, partner_id)",
+    "pickups": "pickup_id TEXT PRIMARY KEY, release_id TEXT, partner_id TEXT, at TEXT,"
+               " kind TEXT, reference TEXT, published_on TEXT, reach BIGINT, review TEXT,"
+               " reviewed_at TEXT, note TEXT",
     "audit_events": "source TEXT, notification_id BIGINT, originator_id TEXT,"
                     " originator_version INTEGER, type TEXT, at TEXT, actor TEXT, payload TEXT,"
                     " prev_hash TEXT, hash TEXT, PRIMARY KEY (source, notification_id)",
@@ -90,7 +98,8 @@ INDEXES = {
     "documents": "partner_id, kind", "proofs": "order_id", "order_status": "order_id",
     "partner_status": "partner_id", "audit_events": "originator_id",
     "score_history": "partner_id", "tier_history": "partner_id",
-    "payments": "order_id", "contract_ceilings": "contract_id",
+    "payments": "order_id", "contract_ceilings": "contract_id", "pickups": "release_id",
+    "release_recipients": "partner_id",
 }
 AUDIT_EVENT_COLUMNS = ("source", "notification_id", "originator_id", "originator_version", "type",
                        "at", "actor", "payload", "prev_hash", "hash")
@@ -136,7 +145,10 @@ class ReportingApplication(ServiceApplication):
                           "ContractAmended": self._contract_amended,
                           "ContractTerminated": self._contract_terminated,
                           "ContractCeilingReleased": self._contract_released,
-                          "TaxDepositRecorded": self._tax_deposit},
+                          "TaxDepositRecorded": self._tax_deposit,
+                          "ReleasePublished": self._release_published,
+                          "PickupFiled": self._pickup_filed,
+                          "PickupReviewed": self._pickup_reviewed},
         }
 
     # Applying envelopes ------------------------------------------------------------------
@@ -319,6 +331,23 @@ class ReportingApplication(ServiceApplication):
         cur.execute(f"UPDATE {self.t['orders']} SET standard_version = ?, unit_price = ?,"
                     " gross = ? WHERE order_id = ?",
                     (p["standard_version"], p["unit_price"], p["gross"], env["originator_id"]))
+
+    def _release_published(self, cur, env, p):
+        self._ins(cur, "releases", env["originator_id"], p["title"], p["release_date"],
+                  p["fiscal_year"], p["embargo_until"], env["timestamp"])
+        for partner_id in p["recipients"]:
+            self._ins(cur, "release_recipients", env["originator_id"], partner_id,
+                      env["timestamp"])
+
+    def _pickup_filed(self, cur, env, p):
+        self._ins(cur, "pickups", p["pickup_id"], env["originator_id"], p["partner_id"],
+                  env["timestamp"], p["kind"], p["reference"], p["published_on"],
+                  sum((p.get("reach") or {}).values()), "pending", None, None)
+
+    def _pickup_reviewed(self, cur, env, p):
+        cur.execute(f"UPDATE {self.t['pickups']} SET review = ?, reviewed_at = ?, note = ?"
+                    " WHERE pickup_id = ?",
+                    (p["decision"], env["timestamp"], p["note"], p["pickup_id"]))
 
     def _proof_submitted(self, cur, env, p):
         reach = sum((p.get("reach") or {}).values())
@@ -692,6 +721,110 @@ class ReportingApplication(ServiceApplication):
                 row["late"] += 1
         for row in per.values():
             row["rupiah_per_reach"] = rupiah_per_reach(row["gross_published"], row["reach"])
+        return sorted(per.values(), key=lambda r: (r["partner"] or "", r["partner_id"]))
+
+    # Press releases and outcomes (issue 16) -----------------------------------------------
+
+    def _pickups(self, as_of) -> list[dict]:
+        """Every pickup filed as of the date, with its review as it stood then (a review
+        recorded later is not yet one)."""
+        rows = self._rows("pickups", "pickup_id, release_id, partner_id, at, kind, reference,"
+                          " published_on, reach, review, reviewed_at, note", as_of)
+        end = day_end(as_of, self.settings.zone) if as_of else None
+        for row in rows:
+            if end is not None and row["reviewed_at"] and row["reviewed_at"] >= end:
+                row.update(review="pending", reviewed_at=None, note=None)
+        return rows
+
+    def release_summary(self, fiscal_year: int, as_of: dt.date | None = None) -> list[dict]:
+        """Per release of the year, newest first: its date and embargo, how many partners it
+        was sent to, pickups `filed`, `accepted` and `rejected`, the pickup rate (accepted per
+        recipient), the first accepted publication and the mean days from the release (or the
+        end of its embargo) to each accepted publication. (In `outcomes`, a partner's
+        `pickups` are its accepted ones.)"""
+        releases = self._rows("releases", "release_id, title, release_date, fiscal_year,"
+                              " embargo_until, published_at", as_of, at="published_at",
+                              where="AND fiscal_year = ?", params=(fiscal_year,))
+        recipients = defaultdict(int)
+        for row in self._rows("release_recipients", "release_id, partner_id, at", as_of):
+            recipients[row["release_id"]] += 1
+        pickups = defaultdict(list)
+        for pickup in self._pickups(as_of):
+            pickups[pickup["release_id"]].append(pickup)
+        rows = []
+        for release in releases:
+            filed = pickups[release["release_id"]]
+            accepted = [p for p in filed if p["review"] == "accepted"]
+            days = [self._days_after(release, p["published_on"]) for p in accepted]
+            rows.append({**release, "recipients": recipients[release["release_id"]],
+                         "filed": len(filed), "accepted": len(accepted),
+                         "rejected": sum(p["review"] == "rejected" for p in filed),
+                         "pickup_rate": rate(len(accepted), recipients[release["release_id"]]),
+                         "first_published_on": min((p["published_on"] for p in accepted),
+                                                   default=None),
+                         "mean_days_to_publication": mean(days)})
+        return sorted(rows, key=lambda r: (r["release_date"], r["release_id"]), reverse=True)
+
+    def _days_after(self, release: dict, published_on: str) -> int:
+        """Days from the day a release could first be carried (its date, or the regency's
+        date its embargo ended on) to a publication of it."""
+        start = dt.date.fromisoformat(release["release_date"])
+        if release["embargo_until"]:
+            start = max(start, regency_date(release["embargo_until"], self.settings.zone))
+        return (dt.date.fromisoformat(published_on) - start).days
+
+    def outcomes(self, fiscal_year: int, as_of: dt.date | None = None) -> list[dict]:
+        """Per partner active in the year or sent a release: its orders (paid, published on
+        time, late, missing: expired for want of a proof), the releases it was sent, its
+        accepted pickups and pickup rate, the mean days from release to publication, the
+        reach of its accepted proofs and pickups, what its paid orders cost (DPP) and the
+        rupiah per 1,000 reach."""
+        names = {p["partner_id"]: p for p in self._rows(
+            "partners", "partner_id, brand_name, media_type", None)}
+        per: dict[str, dict] = {}
+
+        def row(partner_id: str) -> dict:
+            return per.setdefault(partner_id, {
+                "partner": names.get(partner_id, {}).get("brand_name"),
+                "partner_id": partner_id,
+                "media_type": names.get(partner_id, {}).get("media_type"),
+                "orders": 0, "paid_orders": 0, "on_time": 0, "late": 0, "missing": 0,
+                "releases": 0, "pickups": 0, "pickup_rate": None, "days": [],
+                "reach": 0, "paid": 0})
+
+        for active in self._rows("partner_years", "partner_id, fiscal_year", as_of,
+                                 where="AND fiscal_year = ?", params=(fiscal_year,)):
+            row(active["partner_id"])
+        for output in self.outputs(fiscal_year, as_of):
+            row(output["partner_id"]).update(
+                orders=output["orders"], on_time=output["published_on_time"],
+                late=output["late"], reach=output["reach"])
+        paid = self._paid_by_order(as_of)
+        for order in self._orders(fiscal_year, as_of):
+            out = row(order["partner_id"])
+            if order["status"] == "expired":  # outputs counts it late; here it is missing
+                out["missing"] += 1
+                out["late"] -= 1
+            if order["order_id"] in paid:
+                out["paid_orders"] += 1
+                out["paid"] += paid[order["order_id"]]["dpp"]
+        releases = {r["release_id"]: r for r in self._rows(
+            "releases", "release_id, release_date, embargo_until, published_at", as_of,
+            at="published_at", where="AND fiscal_year = ?", params=(fiscal_year,))}
+        for sent in self._rows("release_recipients", "release_id, partner_id, at", as_of):
+            if sent["release_id"] in releases:
+                row(sent["partner_id"])["releases"] += 1
+        for pickup in self._pickups(as_of):
+            if pickup["release_id"] in releases and pickup["review"] == "accepted":
+                out = row(pickup["partner_id"])
+                out["pickups"] += 1
+                out["reach"] += pickup["reach"] or 0
+                out["days"].append(self._days_after(releases[pickup["release_id"]],
+                                                    pickup["published_on"]))
+        for out in per.values():
+            out["pickup_rate"] = rate(out["pickups"], out["releases"])
+            out["mean_days_to_publication"] = mean(out.pop("days"))
+            out["rupiah_per_1000_reach"] = per_thousand(out["paid"], out["reach"])
         return sorted(per.values(), key=lambda r: (r["partner"] or "", r["partner_id"]))
 
     # The monthly tax registers ------------------------------------------------------------

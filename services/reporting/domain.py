@@ -57,3 +57,20 @@ def regency_date(timestamp: str, zone: str | ZoneInfo = DEFAULT_TIMEZONE) -> dt.
     """The regency's date of a stored UTC timestamp (ISO text): what a clerk calls its day."""
     zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
     return dt.datetime.fromisoformat(timestamp).astimezone(zone).date()
+
+
+def rate(part: int, whole: int) -> float | None:
+    """`part` of `whole` as a fraction to four places (0.6667); None when there is no whole."""
+    return round(part / whole, 4) if whole else None
+
+
+def per_thousand(rupiah: int, reach: int) -> int | None:
+    """Whole rupiah per 1,000 of reach, rounded half up; None without reach."""
+    if not reach:
+        return None
+    return (rupiah * 1000 * 2 + reach) // (2 * reach)
+
+
+def mean(values: list[int]) -> float | None:
+    """The mean to one decimal; None of nothing."""
+    return round(sum(values) / len(values), 1) if values else None

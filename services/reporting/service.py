@@ -150,6 +150,27 @@ class ReportingService(EventSourcedService):
             "fiscal_year": fiscal_year, "as_of": as_of}))
 
     @rpc
+    @allow(*STAFF, "humas", *READERS)
+    def outcomes(self, fiscal_year, as_of=None):
+        """Per partner active in the year or sent a release: orders, paid_orders, on_time,
+        late (proven late), missing (expired for want of a proof), releases (sent to it),
+        pickups (accepted), pickup_rate (pickups per release, to four places),
+        mean_days_to_publication (from the release, or its embargo's end, to each accepted
+        pickup), reach (accepted proofs and pickups), paid (DPP of its paid orders) and
+        rupiah_per_1000_reach (whole rupiah)."""
+        return self.app.outcomes(**load(s.YearAsOfSchema, {
+            "fiscal_year": fiscal_year, "as_of": as_of}))
+
+    @rpc
+    @allow(*STAFF, "humas", *READERS)
+    def release_summary(self, fiscal_year, as_of=None):
+        """Per press release of the year, newest first: title, release_date, embargo_until,
+        recipients, filed (pickups), accepted, rejected, pickup_rate, first_published_on and
+        mean_days_to_publication."""
+        return self.app.release_summary(**load(s.YearAsOfSchema, {
+            "fiscal_year": fiscal_year, "as_of": as_of}))
+
+    @rpc
     @allow(*READERS)
     def audit_trail(self, entity_id):
         """Every event of one partner, contract or order (in every service), in order, with

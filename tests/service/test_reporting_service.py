@@ -21,6 +21,8 @@ CASES = [
     ("outstanding_invoices", dict(as_of="2026-02-30"), "as_of"),
     ("late_proofs", dict(fiscal_year=2026.0), "fiscal_year"),
     ("outputs", dict(fiscal_year="x"), "fiscal_year"),
+    ("outcomes", dict(fiscal_year=2026, as_of="kemarin"), "as_of"),
+    ("release_summary", dict(fiscal_year=1999), "fiscal_year"),
     ("pph23_register", dict(fiscal_year=2026, month=13), "month"),
     ("pph23_register", dict(fiscal_year="2026", month=3), "fiscal_year"),
     ("ppn_register", dict(fiscal_year=2026, month="03"), "month"),

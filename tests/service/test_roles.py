@@ -114,6 +114,8 @@ POLICY = {
         "pph23_register": {"admin", "finance", *READ},
         "ppn_register": {"admin", "finance", *READ},
         "outputs": {*STAFF, *READ},
+        "outcomes": {*STAFF, "humas", *READ},
+        "release_summary": {*STAFF, "humas", *READ},
         "audit_trail": READ,
         "projection_status": {"admin", *READ},
         **EVERY_SERVICE,

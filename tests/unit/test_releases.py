@@ -132,3 +132,70 @@ def test_bad_releases_are_refused_with_their_rule_and_record_nothing(world):
                                     actor=media(partner))
     assert future.value.code == "published_in_future"
     assert world.contracts.max_notification_id() == events
+
+
+def test_the_outcome_of_each_partner_as_computed_by_hand_also_after_a_rebuild(world, clock,
+                                                                              tmp_path):
+    """Two releases and one paid order: the pickup rate, days to publication, reach and
+    rupiah per 1,000 reach, as a clerk would work them out on paper."""
+    from services.reporting.application import ReportingApplication
+    from shared.config import Settings
+    from tests.world import accepted, contract, order, paid
+
+    kayu, sriwijaya = tiered_partner(world, 1, "B"), tiered_partner(world, 2, "B")
+    first = world.contracts.publish_release(release(), actor=HUMAS)["release_id"]  # 2 March
+    second = world.contracts.publish_release(release(
+        title="Jadwal vaksinasi HPV", embargo_until=dt.datetime(YEAR, 3, 3, 9, 0, tzinfo=WIB)),
+        actor=HUMAS)["release_id"]
+    # sriwijaya files on 4 March a pickup that is rejected the next day: no pickup counts
+    clock.today = dt.date(YEAR, 3, 4)
+    filed = world.contracts.file_pickup(first, pickup(sriwijaya, dt.date(YEAR, 3, 4)),
+                                        actor=media(sriwijaya))
+    # kayu carries both: the first on its day, the second two days after its embargo (3 March)
+    clock.today = dt.date(YEAR, 3, 5)
+    world.contracts.review_pickup(first, filed["pickup_id"], "rejected", "bukan siaran ini",
+                                  actor=HUMAS)
+    for release_id, on, views in ((first, dt.date(YEAR, 3, 2), 6_000),
+                                  (second, dt.date(YEAR, 3, 5), 2_000)):
+        filed = world.contracts.file_pickup(release_id, pickup(kayu, on, reach={
+            "page_views": views}), actor=media(kayu))
+        world.contracts.review_pickup(release_id, filed["pickup_id"], "accepted", "ok",
+                                      actor=HUMAS)
+    # kayu's one advertorial: Rp2,000,000 DPP, proof with 12,000 page views, paid
+    clock.today = dt.date(YEAR, 3, 6)
+    oid = order(world, contract(world, kayu), publish_by=dt.date(YEAR, 3, 10))["order_id"]
+    accepted(world, oid, published_on=dt.date(YEAR, 3, 9))
+    paid(world, oid, "1/SP2D/LS/2026", dt.date(YEAR, 3, 12))
+    world.project()
+
+    rows = {r["partner_id"]: r for r in world.reporting.outcomes(YEAR)}
+    # reach 12,000 + 6,000 + 2,000 = 20,000; Rp2,000,000 / 20 = Rp100,000 per 1,000 reach;
+    # days: 2 March -> 2 March is 0, 3 March (the embargo's end) -> 5 March is 2: mean 1.0
+    assert {k: rows[kayu][k] for k in (
+        "orders", "paid_orders", "on_time", "late", "missing", "releases", "pickups",
+        "pickup_rate", "mean_days_to_publication", "reach", "paid",
+        "rupiah_per_1000_reach")} == {
+        "orders": 1, "paid_orders": 1, "on_time": 1, "late": 0, "missing": 0, "releases": 2,
+        "pickups": 2, "pickup_rate": 1.0, "mean_days_to_publication": 1.0, "reach": 20_000,
+        "paid": 2_000_000, "rupiah_per_1000_reach": 100_000}
+    assert (rows[sriwijaya]["releases"], rows[sriwijaya]["pickups"],
+            rows[sriwijaya]["pickup_rate"], rows[sriwijaya]["rupiah_per_1000_reach"]) == (
+        2, 0, 0.0, None)
+    summary = {r["release_id"]: r for r in world.reporting.release_summary(YEAR)}
+    assert (summary[first]["recipients"], summary[first]["filed"], summary[first]["accepted"],
+            summary[first]["rejected"], summary[first]["pickup_rate"]) == (2, 2, 1, 1, 0.5)
+    assert summary[second]["mean_days_to_publication"] == 2.0
+    # as of 4 March: both releases sent, sriwijaya's pickup filed but not yet reviewed
+    early = world.reporting.outcomes(YEAR, dt.date(YEAR, 3, 4))
+    assert [(r["releases"], r["pickups"], r["paid"]) for r in early] == [(2, 0, 0), (2, 0, 0)]
+    (first_early,) = [r for r in world.reporting.release_summary(YEAR, dt.date(YEAR, 3, 4))
+                      if r["release_id"] == first]
+    assert (first_early["filed"], first_early["accepted"], first_early["rejected"]) == (
+        1, 0, 0)
+
+    rebuilt = ReportingApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(
+        tmp_path / "rebuilt")}), clock=world.clock)
+    for source in (world.partners, world.assessment, world.contracts):
+        world.feed(source, rebuilt, "apply_envelope").catch_up()
+    assert rebuilt.outcomes(YEAR) == world.reporting.outcomes(YEAR)
+    assert rebuilt.release_summary(YEAR) == world.reporting.release_summary(YEAR)

@@ -21,9 +21,9 @@ from shared.errors import NotFound, ValidationFailed
 # The reports a year's page lists, in the order an auditor reads them; `tiers` and `trail`
 # take an entity and have their own form.
 YEARLY = ("registry", "budget", "spending", "payments", "taxes", "outstanding", "late-proofs",
-          "outputs", "status")
+          "outputs", "outcomes", "releases", "status")
 MONEY = {"pagu", "committed", "paid", "remaining", "gross", "ppn", "pph23", "net", "dpp",
-         "ppn_collected", "gross_published", "amount"}
+         "ppn_collected", "gross_published", "amount", "rupiah_per_1000_reach"}
 SERVICES = ("partners", "assessment", "contracts", "accounts")
 BY = "tier"  # spending is shown per tier, with its fairness figures
 
@@ -127,6 +127,10 @@ def cell(column: str, value, lang: str) -> str:
         return text.rupiah(value)
     if column == "realisation_pct" and isinstance(value, (int, float)):
         return text.percent(value / 100, 1)
+    if column == "pickup_rate" and isinstance(value, (int, float)):
+        return text.percent(value, 1)
+    if column == "mean_days_to_publication" and isinstance(value, (int, float)):
+        return text.number(value, 1)
     return str(value)
 
 
