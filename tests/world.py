@@ -88,7 +88,8 @@ def world(tmp_path, clock, monkeypatch, request):
     w.reporting = reporting
     w.feeds = [feed(partners, assessment, "apply_partners_event"),
                feed(partners, contracts, "apply_partners_event"),
-               feed(assessment, contracts, "apply_assessment_event")]
+               feed(assessment, contracts, "apply_assessment_event"),
+               feed(contracts, assessment, "apply_contracts_event")]
     w.projector = [feed(source, reporting, "apply_envelope")
                    for source in (partners, assessment, contracts)]
     w.feed = feed

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from services.assessment.domain import Assessment, PartnerFacts, Rubric
+from services.assessment.domain import (OUTPUT_SOURCES, Assessment, OrderRef, PartnerFacts,
+                                        PartnerOutputs, Rubric)
 from shared.application import SNAPSHOT_EVERY, ServiceApplication, command
 from shared import personal
 from shared.domain import acting_as, actor_for_envelope, jsonable
@@ -77,17 +78,24 @@ class AssessmentApplication(ServiceApplication):
         return rubric.in_force(self.today())
 
     def _derive(self, assessment: Assessment, rubric: Rubric, facts: PartnerFacts,
-                cause: str = "") -> None:
+                cause: str = "", last_year: PartnerOutputs | None = None) -> None:
+        """Bring the fact-fed and output-fed scores up to date; `last_year`: the previous
+        year's outputs as just changed (not yet saved), else as stored."""
         version = self._version(rubric, assessment)
         fractions = facts.fractions(assessment.fiscal_year)
+        last_year = last_year or self.outputs(facts.id, assessment.fiscal_year - 1)
         suffix = f" ({cause})" if cause else ""
         changed = []
         for criterion in rubric.versions[version]["criteria"]:
             if criterion["source"] == "manual":
                 continue
-            reason = facts.describe(criterion["source"], assessment.fiscal_year) + suffix
-            if assessment.derive(criterion, fractions[criterion["source"]], reason):
-                changed.append(reason)
+            if criterion["source"] in OUTPUT_SOURCES:
+                fraction, reason = last_year.fraction(criterion), last_year.describe(criterion)
+            else:
+                fraction = fractions[criterion["source"]]
+                reason = facts.describe(criterion["source"], assessment.fiscal_year)
+            if assessment.derive(criterion, fraction, reason + suffix):
+                changed.append(reason + suffix)
         if changed:
             total = rubric.total(version, assessment.points())
             assessment.retier(total, rubric.tier(version, total), "; ".join(changed))
@@ -128,6 +136,77 @@ class AssessmentApplication(ServiceApplication):
                 self._derive(assessment, self.rubric(year), facts, cause)
                 changed.append(assessment)
         self.save_tracked(envelope, *changed, tracked=tracked)
+
+    # What contracts' events change: the partners' outputs (issue 16) ---------------------
+
+    def apply_contracts_event(self, envelope: dict, tracked: bool = True) -> None:
+        """Note what a partner delivered (releases received, pickups accepted, orders proven
+        or missing, orders paid) and re-derive the output-fed scores of the next year's
+        assessments it changes, in one transaction with the position in contracts' log."""
+        kind, payload = envelope["type"], envelope["payload"]
+        if kind not in OUTPUT_EVENTS:
+            self.save_tracked(envelope, tracked=tracked)
+            return
+        with acting_as(actor_for_envelope(self.name, envelope)):
+            changed = self._note_output(kind, envelope["originator_id"], payload)
+            cause = f"{kind} in contracts, notification {envelope['notification_id']}"
+            for outputs in [c for c in changed if isinstance(c, PartnerOutputs)]:
+                changed += self._rederive_next_year(outputs, cause)
+        self.save_tracked(envelope, *changed, tracked=tracked)
+
+    def _note_output(self, kind: str, originator_id: str, payload: dict) -> list:
+        if kind == "ReleasePublished":
+            touched = []
+            for partner_id in payload["recipients"]:
+                outputs = self.outputs(partner_id, payload["fiscal_year"])
+                outputs.note_release(originator_id)
+                touched.append(outputs)
+            return touched
+        if kind == "PickupReviewed":
+            if payload["decision"] != "accepted":
+                return []
+            outputs = self.outputs(payload["partner_id"], payload["fiscal_year"])
+            outputs.note_pickup(payload["pickup_id"], payload["reach"])
+            return [outputs]
+        if kind == "OrderPlaced":
+            return [OrderRef(order_id=uuid.UUID(originator_id),
+                             partner_id=uuid.UUID(payload["partner_id"]),
+                             fiscal_year=payload["fiscal_year"])]
+        order = self.repository.get(OrderRef.create_id(originator_id))
+        outputs = self.outputs(order.partner_id, order.fiscal_year)
+        if kind == "ProofSubmitted":
+            order.note_reach(sum((payload.get("reach") or {}).values()))
+            return [order]
+        if kind == "ProofReviewed":
+            if payload["decision"] != "accepted":
+                return []
+            outputs.note_on_time(originator_id, order.reach)
+        elif kind == "OrderExpired":
+            outputs.note_missing(originator_id)
+        elif kind == "PaymentRecorded":
+            outputs.note_paid(originator_id, payload["dpp"])
+        elif kind == "PaymentReversed":
+            outputs.note_unpaid(originator_id)
+        return [outputs]
+
+    def _rederive_next_year(self, outputs: PartnerOutputs, cause: str) -> list:
+        """The assessment of the year after `outputs`, when it is open, with its output-fed
+        scores brought up to date (a change may re-tier a finalised one)."""
+        year = outputs.fiscal_year + 1
+        assessment_id = Assessment.create_id(year, outputs.partner_id)
+        if assessment_id not in self.repository:
+            return []
+        assessment = self.repository.get(assessment_id)
+        self._derive(assessment, self.rubric(year), self.facts(outputs.partner_id), cause,
+                     last_year=outputs)
+        return [assessment]
+
+    def outputs(self, partner_id, fiscal_year: int) -> PartnerOutputs:
+        """The partner's outputs of the year (opened, unsaved, when nothing is known yet)."""
+        outputs_id = PartnerOutputs.create_id(partner_id, fiscal_year)
+        if outputs_id in self.repository:
+            return self.repository.get(outputs_id)
+        return PartnerOutputs(partner_id=uuid.UUID(str(partner_id)), fiscal_year=fiscal_year)
 
     # Queries -----------------------------------------------------------------------------
 
@@ -201,3 +280,6 @@ class AssessmentApplication(ServiceApplication):
 
 FACT_EVENTS = ("PartnerRegistered", "PressCouncilStatusRecorded", "JournalistAdded",
                "JournalistRemoved", *PARTNER_LIFECYCLE_EVENTS)
+# Contracts' events that change a partner's outputs (issue 16).
+OUTPUT_EVENTS = ("ReleasePublished", "PickupReviewed", "OrderPlaced", "ProofSubmitted",
+                 "ProofReviewed", "OrderExpired", "PaymentRecorded", "PaymentReversed")

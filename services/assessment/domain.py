@@ -15,6 +15,14 @@ times a fraction:
 - certified_share: journalists holding any UKW level / journalists listed (0 when none listed);
 - company_age: age in whole years on 1 January of the fiscal year: 10 or more 1, 5 to 9 2/3,
   2 to 4 1/3, under 2 0.
+Scores computed from the partner's outputs of the previous fiscal year (`PartnerOutputs`, fed
+by contracts' events): the criterion's maximum times
+- pickup_rate: press releases it picked up (pickups accepted) / releases sent to it;
+- on_time_rate: orders proven on time (proof accepted) / orders decided (proven or expired for
+  want of a proof);
+- reach_per_rupiah: reach (of accepted proofs and pickups) per Rp1,000,000 of its paid orders'
+  DPP, over the criterion's `target` (reach per Rp1,000,000 that earns the maximum), at most 1;
+each 0 when the year gave nothing to count (no release, no order decided, nothing paid).
 Weighted total = Σ weight × score / max_score, on 0–100, rounded to two decimals once, at the
 end (half up), and the tier judged on that total. Scores stay exact until then (issue 13,
 item 9): a fact-fed score is the Fraction max × fraction (10/3, never 3.33), so three thirds
@@ -34,7 +42,11 @@ from eventsourcing.domain import event
 from shared.domain import Aggregate
 from shared.errors import RuleViolated
 
-SOURCES = ("manual", "press_council", "chief_editor_ukw", "certified_share", "company_age")
+FACT_SOURCES = ("press_council", "chief_editor_ukw", "certified_share", "company_age")
+# Computed from the partner's outputs of the previous fiscal year (contracts' events, issue 16).
+OUTPUT_SOURCES = ("pickup_rate", "on_time_rate", "reach_per_rupiah")
+SOURCES = ("manual", *FACT_SOURCES, *OUTPUT_SOURCES)
+PER_MILLION = 1_000_000  # reach_per_rupiah counts reach per Rp1,000,000 paid
 PRESS_COUNCIL_FRACTION = {"none": Fraction(0), "administrative": Fraction(1, 2),
                           "factual": Fraction(1)}
 UKW_FRACTION = {"none": Fraction(0), "muda": Fraction(1, 3), "madya": Fraction(2, 3),
@@ -59,6 +71,12 @@ def check_rubric(criteria: list[dict], tiers: list[dict]) -> None:
     names = [t["tier"] for t in tiers]
     if len(set(names)) != len(names):
         raise RuleViolated("tier names must be unique", code="duplicate_tier")
+    for criterion in criteria:
+        if criterion["source"] == "reach_per_rupiah" and not criterion.get("target"):
+            raise RuleViolated(
+                f"criterion {criterion['code']} (reach_per_rupiah) needs a target: the reach "
+                "per Rp1,000,000 paid that earns its maximum score", code="target_required",
+                details={"criterion": criterion["code"]})
 
 
 class Rubric(Aggregate):
@@ -318,3 +336,98 @@ class Assessment(Aggregate):
     @event("FinalTotalChanged")
     def _total_changed(self, old_total: float, new_total: float, cause: str):
         self.finalized = {**self.finalized, "total": new_total}
+
+
+class PartnerOutputs(Aggregate):
+    """What one partner delivered in one fiscal year, as assessment learns it from contracts'
+    events: releases sent to it and its pickups accepted, its orders decided (proven on time,
+    or expired for want of a proof) with their reach, and what its paid orders cost. Each
+    fact is kept by its id, so a delivery applied twice counts once."""
+
+    @staticmethod
+    def create_id(partner_id, fiscal_year: int) -> uuid.UUID:
+        return uuid.uuid5(ASSESSMENT_NAMESPACE, f"outputs:{fiscal_year}:{partner_id}")
+
+    @event("OutputsOpened")
+    def __init__(self, partner_id: uuid.UUID, fiscal_year: int):
+        self.partner_id = partner_id
+        self.fiscal_year = fiscal_year
+        self.releases: list[str] = []
+        self.pickups: dict[str, int] = {}       # pickup id -> its reach
+        self.on_time: dict[str, int] = {}       # order id -> the reach of its proof
+        self.missing: list[str] = []            # order ids expired without a proof
+        self.paid: dict[str, int] = {}          # order id -> the DPP paid
+
+    @event("ReleaseReceivedNoted")
+    def note_release(self, release_id: str):
+        self.releases = sorted({*self.releases, release_id})
+
+    @event("PickupAcceptedNoted")
+    def note_pickup(self, pickup_id: str, reach: int):
+        self.pickups[pickup_id] = reach
+
+    @event("OrderProvenNoted")
+    def note_on_time(self, order_id: str, reach: int):
+        self.on_time[order_id] = reach
+
+    @event("OrderMissingNoted")
+    def note_missing(self, order_id: str):
+        self.missing = sorted({*self.missing, order_id})
+
+    @event("OrderPaidNoted")
+    def note_paid(self, order_id: str, dpp: int):
+        self.paid[order_id] = dpp
+
+    @event("OrderPaymentReversedNoted")
+    def note_unpaid(self, order_id: str):
+        self.paid.pop(order_id, None)
+
+    @property
+    def reach(self) -> int:
+        return sum(self.on_time.values()) + sum(self.pickups.values())
+
+    def fraction(self, criterion: dict) -> Fraction:
+        """The fraction of the maximum an output-fed criterion earns (the module's table)."""
+        source = criterion["source"]
+        if source == "pickup_rate":
+            return Fraction(len(self.pickups), len(self.releases)) if self.releases \
+                else Fraction(0)
+        if source == "on_time_rate":
+            decided = len(self.on_time) + len(self.missing)
+            return Fraction(len(self.on_time), decided) if decided else Fraction(0)
+        paid = sum(self.paid.values())
+        if not paid:
+            return Fraction(0)
+        return min(Fraction(1), Fraction(self.reach * PER_MILLION, paid) / criterion["target"])
+
+    def describe(self, criterion: dict) -> str:
+        year, source = self.fiscal_year, criterion["source"]
+        if source == "pickup_rate":
+            return f"{len(self.pickups)} of {len(self.releases)} press releases of {year} " \
+                   "picked up"
+        if source == "on_time_rate":
+            return f"{len(self.on_time)} of {len(self.on_time) + len(self.missing)} orders " \
+                   f"of {year} proven on time"
+        paid = sum(self.paid.values())
+        per_million = f"{self.reach * PER_MILLION // paid:,}" if paid else "none"
+        return f"reach {self.reach:,} for Rp{paid:,} paid in {year}: {per_million} per " \
+               f"Rp1,000,000 (target {criterion['target']:,})"
+
+
+class OrderRef(Aggregate):
+    """An order as assessment knows it (the id is the order's): whose and of which year, and
+    the reach its last proof claimed, until the proof is decided."""
+
+    @staticmethod
+    def create_id(order_id) -> uuid.UUID:
+        return uuid.UUID(str(order_id))
+
+    @event("OrderRefNoted")
+    def __init__(self, order_id: uuid.UUID, partner_id: uuid.UUID, fiscal_year: int):
+        self.partner_id = partner_id
+        self.fiscal_year = fiscal_year
+        self.reach = 0
+
+    @event("ProofReachNoted")
+    def note_reach(self, reach: int):
+        self.reach = reach

@@ -19,6 +19,9 @@ class CriterionSchema(Strict):
     max_score = Count(1, MAX_SCORE, required=True,
                       error=f"max_score must be a whole number from 1 to {MAX_SCORE}")
     source = one_of("source", SOURCES, required=True)
+    # reach_per_rupiah: the reach per Rp1,000,000 paid that earns the maximum score
+    target = Count(1, 10**9,
+                   error="target must be a whole number from 1 to 1,000,000,000")
 
 
 class TierSchema(Strict):

@@ -1,4 +1,5 @@
-"""The assessment nameko service: rubrics, scores and tiers, fed by the partners' events."""
+"""The assessment nameko service: rubrics, scores and tiers, fed by the partners' events (the
+partner's facts) and contracts' events (what it delivered the year before)."""
 from nameko.rpc import rpc
 
 from services.assessment import schemas as s
@@ -15,10 +16,17 @@ class AssessmentService(EventSourcedService):
     name = "assessment"
     app = ApplicationProvider(AssessmentApplication)
     partners_feed = Feed("partners", app_attr="app", handler="apply_partners_event")
+    contracts_feed = Feed("contracts", app_attr="app", handler="apply_contracts_event")
 
     @tracked_events("partners")
     def on_partners_event(self, envelope):
         self.partners_feed.receive(envelope)
+
+    @tracked_events("contracts")
+    def on_contracts_event(self, envelope):
+        # what partners delivered (releases, pickups, orders, payments) feeds next year's
+        # output-fed criteria (issue 16)
+        self.contracts_feed.receive(envelope)
 
     @rpc
     @allow("admin")

@@ -108,10 +108,14 @@ class Release(Aggregate):
         if pickup["review"] != "pending":
             raise Conflict(f"the pickup was already {pickup['review']}",
                            code="pickup_already_reviewed", details={"review": pickup["review"]})
-        self._pickup_reviewed(pickup_id, decision, note)
+        # whose pickup, of which year and with what reach ride on the event: what a service
+        # following outcomes (assessment) counts without keeping every pickup itself
+        self._pickup_reviewed(pickup_id, decision, note, pickup["partner_id"],
+                              self.fiscal_year, sum(pickup["reach"].values()))
 
     @event("PickupReviewed")
-    def _pickup_reviewed(self, pickup_id: str, decision: str, note: str):
+    def _pickup_reviewed(self, pickup_id: str, decision: str, note: str, partner_id: str,
+                         fiscal_year: int, reach: int):
         self.pickups[pickup_id].update(review=decision, note=note)
 
     def pickup(self, pickup_id: str) -> dict:

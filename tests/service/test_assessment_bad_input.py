@@ -17,6 +17,12 @@ CASES = [
         {**CRITERION, "weight": 30.5}]}), "rubric"),
     ("set_rubric", dict(fiscal_year=2026, rubric={**RUBRIC_2026, "criteria": [
         {**CRITERION, "source": "traffic_api"}]}), "rubric"),
+    ("set_rubric", dict(fiscal_year=2026, rubric={**RUBRIC_2026, "criteria": [
+        {**RUBRIC_2026["criteria"][0], "source": "reach_per_rupiah", "target": 0},
+        *RUBRIC_2026["criteria"][1:]]}), "rubric"),
+    ("set_rubric", dict(fiscal_year=2026, rubric={**RUBRIC_2026, "criteria": [
+        {**RUBRIC_2026["criteria"][0], "source": "reach_per_rupiah", "target": 1.5},
+        *RUBRIC_2026["criteria"][1:]]}), "rubric"),
     ("set_rubric", dict(fiscal_year=2026, rubric=RUBRIC_2026, effective_from="next week"),
      "effective_from"),
     ("score", dict(fiscal_year=2026, partner_id=PID, criterion="traffic", score="80",

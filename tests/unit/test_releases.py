@@ -199,3 +199,87 @@ def test_the_outcome_of_each_partner_as_computed_by_hand_also_after_a_rebuild(wo
         world.feed(source, rebuilt, "apply_envelope").catch_up()
     assert rebuilt.outcomes(YEAR) == world.reporting.outcomes(YEAR)
     assert rebuilt.release_summary(YEAR) == world.reporting.release_summary(YEAR)
+
+
+RUBRIC_2027 = {
+    "criteria": [
+        {"code": "press_council", "name": "Dewan Pers", "weight": 30, "max_score": 10,
+         "source": "press_council"},
+        {"code": "chief_editor", "name": "UKW", "weight": 20, "max_score": 10,
+         "source": "chief_editor_ukw"},
+        {"code": "certified", "name": "Certified", "weight": 10, "max_score": 10,
+         "source": "certified_share"},
+        {"code": "age", "name": "Age", "weight": 10, "max_score": 10, "source": "company_age"},
+        {"code": "pickups", "name": "Press releases carried", "weight": 10, "max_score": 10,
+         "source": "pickup_rate"},
+        {"code": "on_time", "name": "Orders proven on time", "weight": 10, "max_score": 10,
+         "source": "on_time_rate"},
+        {"code": "reach", "name": "Reach per rupiah", "weight": 10, "max_score": 10,
+         "source": "reach_per_rupiah", "target": 10_000},
+    ],
+    "tiers": [{"tier": "A", "min_total": 90}, {"tier": "B", "min_total": 60}],
+}
+
+
+def test_last_years_outputs_score_this_years_criteria_and_a_late_pickup_changes_the_tier(
+        world, clock):
+    """2026's outputs feed the 2027 assessment through contracts' events: the pickup rate,
+    the on-time rate and the reach per rupiah, each with its cause; a pickup accepted after the
+    2027 assessment was finalised re-tiers it."""
+    from tests.world import ASSESSOR, accepted, contract, order, paid
+
+    kayu, other = tiered_partner(world, 1, "B"), tiered_partner(world, 2, "B")
+    first = world.contracts.publish_release(release(), actor=HUMAS)["release_id"]
+    second = world.contracts.publish_release(release(title="Jadwal vaksinasi HPV"),
+                                             actor=HUMAS)["release_id"]
+    filed = world.contracts.file_pickup(first, pickup(kayu), actor=media(kayu))
+    world.contracts.review_pickup(first, filed["pickup_id"], "accepted", "ok", actor=HUMAS)
+    cid = contract(world, kayu)
+    proven = order(world, cid, publish_by=dt.date(YEAR, 3, 10))["order_id"]
+    missed = order(world, cid, publish_by=dt.date(YEAR, 3, 10))["order_id"]
+    accepted(world, proven, published_on=dt.date(YEAR, 3, 9))  # reach 12,000
+    paid(world, proven, "1/SP2D/LS/2026", dt.date(YEAR, 3, 12))
+    clock.today = dt.date(YEAR, 3, 13)  # the proof of `missed` was due on 12 March
+    assert world.contracts.expire_overdue_orders() == [missed]
+    world.assessment.set_rubric(YEAR + 1, RUBRIC_2027, actor=ADMIN)
+    world.sync()
+
+    scores = {s["code"]: s for s in world.assessment.get_assessment(YEAR + 1, kayu)["scores"]}
+    # 1 of 2 releases: 5 of 10; 1 of 2 orders on time: 5; reach 12,000 + 4,000 for
+    # Rp2,000,000 is 8,000 per Rp1,000,000, 4/5 of the target: 8
+    assert [(scores[c]["score"], scores[c]["reason"]) for c in ("pickups", "on_time",
+                                                                "reach")] == [
+        (5, "1 of 2 press releases of 2026 picked up"),
+        (5, "1 of 2 orders of 2026 proven on time"),
+        (8, "reach 16,000 for Rp2,000,000 paid in 2026: 8,000 per Rp1,000,000 (target "
+            "10,000)")]
+    final = world.assessment.finalize_assessment(YEAR + 1, kayu, actor=ASSESSOR)
+    assert (final["total"], final["tier"]) == (88, "B")  # facts 70 + 5 + 5 + 8
+
+    # kayu carries the second release late in 2026: 2 of 2 (10), and its 4,000 page views
+    # bring the reach to 10,000 per Rp1,000,000 (10): 95, the 2027 tier becomes A
+    late = world.contracts.file_pickup(second, pickup(kayu, dt.date(YEAR, 3, 13)),
+                                       actor=media(kayu))
+    world.contracts.review_pickup(second, late["pickup_id"], "accepted", "ok", actor=HUMAS)
+    world.sync()
+    now = world.assessment.get_assessment(YEAR + 1, kayu)
+    assert (now["total"], now["tier"]) == (95, "A")
+    changes = [e for e in world.assessment.notifications(0, 1000)
+               if e["type"] == "TierChanged"]
+    assert [(e["payload"]["old_tier"], e["payload"]["new_tier"]) for e in changes] == [
+        ("B", "A")]
+    assert changes[0]["actor"]["cause"]["type"] == "PickupReviewed"
+    assert "2 of 2 press releases of 2026 picked up" in changes[0]["payload"]["cause"]
+    # the other partner carried nothing: 0 of 2, and nothing ordered, decided or paid
+    others = {s["code"]: s["score"] for s in world.assessment.get_assessment(
+        YEAR + 1, other)["scores"]}
+    assert (others["pickups"], others["on_time"], others["reach"]) == (0, 0, 0)
+
+
+def test_a_reach_per_rupiah_criterion_needs_its_target(world):
+    criteria = [dict(c) for c in RUBRIC_2027["criteria"]]
+    criteria[-1].pop("target")
+    with pytest.raises(RuleViolated) as refused:
+        world.assessment.set_rubric(YEAR + 1, {**RUBRIC_2027, "criteria": criteria},
+                                    actor=ADMIN)
+    assert refused.value.code == "target_required"

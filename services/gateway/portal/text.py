@@ -535,6 +535,13 @@ CATALOG: dict[str, dict[str, str]] = {
                                             "journalists"},
     "assess.source.company_age": {"id": "Dihitung dari umur perusahaan",
                                   "en": "Computed from the company's age"},
+    "assess.source.pickup_rate": {"id": "Dihitung dari siaran pers yang dimuat tahun lalu",
+                                  "en": "Computed from last year's press releases carried"},
+    "assess.source.on_time_rate": {"id": "Dihitung dari pesanan tahun lalu yang tayang tepat "
+                                         "waktu",
+                                   "en": "Computed from last year's orders proven on time"},
+    "assess.source.reach_per_rupiah": {"id": "Dihitung dari jangkauan per rupiah tahun lalu",
+                                       "en": "Computed from last year's reach per rupiah"},
     "assess.tiers": {"id": "Ambang tingkat:", "en": "Tier thresholds:"},
     "assess.tier_from": {"id": "{tier} mulai nilai total {min}",
                          "en": "{tier} from a total of {min}"},
