@@ -139,7 +139,8 @@ def cmd_demo(args, settings: Settings) -> int:
     with rpc_proxy(settings, "admin", sub="kominfo.demo") as admin, \
             rpc_proxy(settings, "verifier", sub="verifikasi.demo") as verifier, \
             rpc_proxy(settings, "assessor", sub="penilai.demo") as assessor, \
-            rpc_proxy(settings, "finance", sub="ppk.demo") as finance:
+            rpc_proxy(settings, "finance", sub="ppk.demo") as finance, \
+            rpc_proxy(settings, "humas", sub="humas.demo") as humas:
         try:
             rows = demo.run(admin, verifier)
         except Conflict as exc:
@@ -173,6 +174,9 @@ def cmd_demo(args, settings: Settings) -> int:
         print(render(demo.treasurer_rows(orders), [
             "kind", "brand", "sp2d_number", "dpp", "ppn", "ppn_collected", "pph23",
             "paid_to_partner", "realised", "tax_rules_version", "to_account"]))
+        print("\nPress releases of the desk (humas), and the pickups its monitoring logged:")
+        print(render(demo.releases(humas, rows), ["title", "recipients", "pickups",
+                                                  "accepted"]))
         print(f"\nThe views reporting rebuilt from the events alone (waiting for the projector):")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -183,7 +187,9 @@ def cmd_demo(args, settings: Settings) -> int:
         print(render(status, ["source", "last_applied", "latest", "lag"]))
         for name, title in (("budget", "budget realisation"),
                             ("spending", "spending per tier, with fairness"),
-                            ("outstanding", "outstanding invoices")):
+                            ("outstanding", "outstanding invoices"),
+                            ("outcomes", "outcomes per partner: orders, press releases "
+                                         "picked up, reach and rupiah per 1,000 reach")):
             print(f"\n{title} {demo.YEAR}:\n")
             print(reports.run(admin, name, argparse.Namespace(
                 fiscal_year=demo.YEAR, as_of=None, by="tier")))

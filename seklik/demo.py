@@ -301,6 +301,54 @@ def trade(finance, rows, say=print) -> list[dict]:
     return orders
 
 
+RELEASES = [
+    ("Bupati OKI resmikan Pasar Rakyat Kayuagung",
+     "Kayuagung - Bupati Ogan Komering Ilir meresmikan Pasar Rakyat Kayuagung yang dibangun "
+     "dengan dana alokasi khusus. Pasar menampung 412 pedagang.", {}),
+    ("Jadwal vaksinasi HPV untuk pelajar SMP se-Kabupaten OKI",
+     "Dinas Kesehatan OKI membuka vaksinasi HPV gratis bagi pelajar perempuan kelas 5 SD dan "
+     "kelas 1 SMP di 32 puskesmas, mulai pekan depan.", {"media_types": ["online"]}),
+]
+
+
+def releases(humas, rows, say=print) -> list[dict]:
+    """Two press releases of the desk: one to every active partner, one to the online ones;
+    the desk logs the pickups its media monitoring finds (most accepted, one carrying another
+    story rejected). One row per release."""
+    today = Settings.from_env().today()
+    partners = {r["partner_id"]: r for r in rows}
+    sent = []
+    for k, (title, body, audience) in enumerate(RELEASES):
+        answer = humas.contracts.publish_release({
+            "title": title, "body": body, "release_date": today.isoformat(),
+            "audience": audience}, command_id=f"demo-release-{k}")
+        release_id = answer["release_id"]
+        recipients = humas.contracts.get_release(release_id)["sent_to"]
+        for n, partner_id in enumerate(recipients):
+            if (n + k) % 3 == 2:
+                continue  # not every outlet carries every release
+            row = partners.get(partner_id, {})
+            key = f"demo-release-{k}-{n:02d}"
+            filed = humas.contracts.file_pickup(release_id, {
+                "partner_id": partner_id,
+                "kind": "broadcast_log" if row.get("media_type") in ("tv", "radio")
+                else "link",
+                "reference": f"https://{row.get('brand', 'media').lower().replace(' ', '')}"
+                             f".id/siaran-{k}",
+                "published_on": today.isoformat(),
+                "sha256": hashlib.sha256(key.encode()).hexdigest(),
+                "reach": {"page_views": 1_000 + 900 * ((n * 5 + k) % 7)}}, command_id=key)
+            decision, note = ("rejected", "Tautan memuat berita lain, bukan siaran ini") \
+                if (n + k) % 7 == 6 else ("accepted", "Dimuat utuh")
+            humas.contracts.review_pickup(release_id, filed["pickup_id"], decision, note,
+                                          command_id=f"{key}-review")
+        whole = humas.contracts.get_release(release_id)
+        sent.append({"title": title, "recipients": answer["recipients"],
+                     "pickups": len(whole["pickups"]), "accepted": whole["accepted"]})
+    say(f"  {len(sent)} press releases sent, their pickups logged and reviewed")
+    return sent
+
+
 def small_payment(finance, cid, row, n, today) -> dict:
     """Two news items for a PKP outlet: a DPP of at most Rp2,000,000, so the treasurer does
     not collect the PPN (the partner receives it and remits it itself)."""
@@ -380,7 +428,8 @@ STAFF = (("admin", "kominfo@demo.seklik.id", "Ani (Admin Kominfo)"),
          ("verifier", "verifikator@demo.seklik.id", "Budi (Verifikator)"),
          ("assessor", "penilai@demo.seklik.id", "Citra (Penilai)"),
          ("finance", "ppk@demo.seklik.id", "Dedi (PPK)"),
-         ("auditor", "inspektorat@demo.seklik.id", "Eka (Inspektorat)"))
+         ("auditor", "inspektorat@demo.seklik.id", "Eka (Inspektorat)"),
+         ("humas", "humas@demo.seklik.id", "Fitri (Humas, siaran pers)"))
 MEDIA_EMAIL = "redaksi@demo.seklik.id"
 
 

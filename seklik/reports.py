@@ -36,8 +36,8 @@ REPORTS = {
         "gross_published", "rupiah_per_reach"]),
     "outcomes": ("outcomes", ("fiscal_year", "as_of"), [
         "partner", "media_type", "orders", "paid_orders", "on_time", "late", "missing",
-        "releases", "pickups", "pickup_rate", "mean_days_to_publication", "reach", "paid",
-        "rupiah_per_1000_reach"]),
+        "releases", "pickups", "pickup_rate", "mean_days_to_publication", "reach", "cost",
+        "paid", "rupiah_per_1000_reach"]),
     "releases": ("release_summary", ("fiscal_year", "as_of"), [
         "release_date", "title", "embargo_until", "recipients", "filed", "accepted",
         "rejected", "pickup_rate", "first_published_on", "mean_days_to_publication"]),
@@ -69,7 +69,7 @@ INDONESIAN = {
     "latest": "terbaru", "lag": "tertinggal", "media_type_": "jenis_media",
     "bukti_potong": "nomor_bukti_potong", "npwp": "npwp", "dpp": "dpp", "rate": "tarif",
     "dpp_factor": "faktor_dpp", "ppn_collected": "ppn_dipungut",
-    "paid_orders": "pesanan_dibayar", "on_time": "tepat_waktu", "missing": "tanpa_bukti",
+    "paid_orders": "pesanan_dibayar", "cost": "biaya_tayang", "on_time": "tepat_waktu", "missing": "tanpa_bukti",
     "releases": "siaran_pers_diterima", "pickups": "siaran_dimuat",
     "pickup_rate": "rasio_pemuatan", "mean_days_to_publication": "rata_hari_ke_tayang",
     "rupiah_per_1000_reach": "rupiah_per_1000_jangkauan", "release_date": "tanggal_siaran",

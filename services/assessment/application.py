@@ -141,7 +141,7 @@ class AssessmentApplication(ServiceApplication):
 
     def apply_contracts_event(self, envelope: dict, tracked: bool = True) -> None:
         """Note what a partner delivered (releases received, pickups accepted, orders proven
-        or missing, orders paid) and re-derive the output-fed scores of the next year's
+        or missing) and re-derive the output-fed scores of the next year's
         assessments it changes, in one transaction with the position in contracts' log."""
         kind, payload = envelope["type"], envelope["payload"]
         if kind not in OUTPUT_EVENTS:
@@ -174,19 +174,18 @@ class AssessmentApplication(ServiceApplication):
                              fiscal_year=payload["fiscal_year"])]
         order = self.repository.get(OrderRef.create_id(originator_id))
         outputs = self.outputs(order.partner_id, order.fiscal_year)
+        if kind == "PriceApplied":
+            order.note_cost(payload["gross"])
+            return [order]
         if kind == "ProofSubmitted":
             order.note_reach(sum((payload.get("reach") or {}).values()))
             return [order]
         if kind == "ProofReviewed":
             if payload["decision"] != "accepted":
                 return []
-            outputs.note_on_time(originator_id, order.reach)
+            outputs.note_on_time(originator_id, order.reach, order.cost)
         elif kind == "OrderExpired":
             outputs.note_missing(originator_id)
-        elif kind == "PaymentRecorded":
-            outputs.note_paid(originator_id, payload["dpp"])
-        elif kind == "PaymentReversed":
-            outputs.note_unpaid(originator_id)
         return [outputs]
 
     def _rederive_next_year(self, outputs: PartnerOutputs, cause: str) -> list:
@@ -281,5 +280,5 @@ class AssessmentApplication(ServiceApplication):
 FACT_EVENTS = ("PartnerRegistered", "PressCouncilStatusRecorded", "JournalistAdded",
                "JournalistRemoved", *PARTNER_LIFECYCLE_EVENTS)
 # Contracts' events that change a partner's outputs (issue 16).
-OUTPUT_EVENTS = ("ReleasePublished", "PickupReviewed", "OrderPlaced", "ProofSubmitted",
-                 "ProofReviewed", "OrderExpired", "PaymentRecorded", "PaymentReversed")
+OUTPUT_EVENTS = ("ReleasePublished", "PickupReviewed", "OrderPlaced", "PriceApplied",
+                 "ProofSubmitted", "ProofReviewed", "OrderExpired")

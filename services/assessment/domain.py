@@ -20,9 +20,10 @@ by contracts' events): the criterion's maximum times
 - pickup_rate: press releases it picked up (pickups accepted) / releases sent to it;
 - on_time_rate: orders proven on time (proof accepted) / orders decided (proven or expired for
   want of a proof);
-- reach_per_rupiah: reach (of accepted proofs and pickups) per Rp1,000,000 of its paid orders'
-  DPP, over the criterion's `target` (reach per Rp1,000,000 that earns the maximum), at most 1;
-each 0 when the year gave nothing to count (no release, no order decided, nothing paid).
+- reach_per_rupiah: reach (of accepted proofs and pickups) per Rp1,000,000 of what its proven
+  orders cost (their DPP), over the criterion's `target` (reach per Rp1,000,000 that earns the
+  maximum), at most 1;
+each 0 when the year gave nothing to count (no release, no order decided, none proven).
 Weighted total = Σ weight × score / max_score, on 0–100, rounded to two decimals once, at the
 end (half up), and the tier judged on that total. Scores stay exact until then (issue 13,
 item 9): a fact-fed score is the Fraction max × fraction (10/3, never 3.33), so three thirds
@@ -46,7 +47,7 @@ FACT_SOURCES = ("press_council", "chief_editor_ukw", "certified_share", "company
 # Computed from the partner's outputs of the previous fiscal year (contracts' events, issue 16).
 OUTPUT_SOURCES = ("pickup_rate", "on_time_rate", "reach_per_rupiah")
 SOURCES = ("manual", *FACT_SOURCES, *OUTPUT_SOURCES)
-PER_MILLION = 1_000_000  # reach_per_rupiah counts reach per Rp1,000,000 paid
+PER_MILLION = 1_000_000  # reach_per_rupiah counts reach per Rp1,000,000 of DPP
 PRESS_COUNCIL_FRACTION = {"none": Fraction(0), "administrative": Fraction(1, 2),
                           "factual": Fraction(1)}
 UKW_FRACTION = {"none": Fraction(0), "muda": Fraction(1, 3), "madya": Fraction(2, 3),
@@ -75,7 +76,7 @@ def check_rubric(criteria: list[dict], tiers: list[dict]) -> None:
         if criterion["source"] == "reach_per_rupiah" and not criterion.get("target"):
             raise RuleViolated(
                 f"criterion {criterion['code']} (reach_per_rupiah) needs a target: the reach "
-                "per Rp1,000,000 paid that earns its maximum score", code="target_required",
+                "per Rp1,000,000 that earns its maximum score", code="target_required",
                 details={"criterion": criterion["code"]})
 
 
@@ -341,8 +342,8 @@ class Assessment(Aggregate):
 class PartnerOutputs(Aggregate):
     """What one partner delivered in one fiscal year, as assessment learns it from contracts'
     events: releases sent to it and its pickups accepted, its orders decided (proven on time,
-    or expired for want of a proof) with their reach, and what its paid orders cost. Each
-    fact is kept by its id, so a delivery applied twice counts once."""
+    with their reach and cost, or expired for want of a proof). Each fact is kept by its id,
+    so a delivery applied twice counts once."""
 
     @staticmethod
     def create_id(partner_id, fiscal_year: int) -> uuid.UUID:
@@ -354,9 +355,8 @@ class PartnerOutputs(Aggregate):
         self.fiscal_year = fiscal_year
         self.releases: list[str] = []
         self.pickups: dict[str, int] = {}       # pickup id -> its reach
-        self.on_time: dict[str, int] = {}       # order id -> the reach of its proof
+        self.on_time: dict[str, dict] = {}      # order id -> {reach, cost (its DPP)}
         self.missing: list[str] = []            # order ids expired without a proof
-        self.paid: dict[str, int] = {}          # order id -> the DPP paid
 
     @event("ReleaseReceivedNoted")
     def note_release(self, release_id: str):
@@ -367,24 +367,20 @@ class PartnerOutputs(Aggregate):
         self.pickups[pickup_id] = reach
 
     @event("OrderProvenNoted")
-    def note_on_time(self, order_id: str, reach: int):
-        self.on_time[order_id] = reach
+    def note_on_time(self, order_id: str, reach: int, cost: int):
+        self.on_time[order_id] = {"reach": reach, "cost": cost}
 
     @event("OrderMissingNoted")
     def note_missing(self, order_id: str):
         self.missing = sorted({*self.missing, order_id})
 
-    @event("OrderPaidNoted")
-    def note_paid(self, order_id: str, dpp: int):
-        self.paid[order_id] = dpp
-
-    @event("OrderPaymentReversedNoted")
-    def note_unpaid(self, order_id: str):
-        self.paid.pop(order_id, None)
-
     @property
     def reach(self) -> int:
-        return sum(self.on_time.values()) + sum(self.pickups.values())
+        return sum(o["reach"] for o in self.on_time.values()) + sum(self.pickups.values())
+
+    @property
+    def cost(self) -> int:
+        return sum(o["cost"] for o in self.on_time.values())
 
     def fraction(self, criterion: dict) -> Fraction:
         """The fraction of the maximum an output-fed criterion earns (the module's table)."""
@@ -395,10 +391,10 @@ class PartnerOutputs(Aggregate):
         if source == "on_time_rate":
             decided = len(self.on_time) + len(self.missing)
             return Fraction(len(self.on_time), decided) if decided else Fraction(0)
-        paid = sum(self.paid.values())
-        if not paid:
+        if not self.cost:
             return Fraction(0)
-        return min(Fraction(1), Fraction(self.reach * PER_MILLION, paid) / criterion["target"])
+        return min(Fraction(1),
+                   Fraction(self.reach * PER_MILLION, self.cost) / criterion["target"])
 
     def describe(self, criterion: dict) -> str:
         year, source = self.fiscal_year, criterion["source"]
@@ -408,15 +404,14 @@ class PartnerOutputs(Aggregate):
         if source == "on_time_rate":
             return f"{len(self.on_time)} of {len(self.on_time) + len(self.missing)} orders " \
                    f"of {year} proven on time"
-        paid = sum(self.paid.values())
-        per_million = f"{self.reach * PER_MILLION // paid:,}" if paid else "none"
-        return f"reach {self.reach:,} for Rp{paid:,} paid in {year}: {per_million} per " \
-               f"Rp1,000,000 (target {criterion['target']:,})"
+        per_million = f"{self.reach * PER_MILLION // self.cost:,}" if self.cost else "none"
+        return f"reach {self.reach:,} for Rp{self.cost:,} of orders proven in {year}: " \
+               f"{per_million} per Rp1,000,000 (target {criterion['target']:,})"
 
 
 class OrderRef(Aggregate):
-    """An order as assessment knows it (the id is the order's): whose and of which year, and
-    the reach its last proof claimed, until the proof is decided."""
+    """An order as assessment knows it (the id is the order's): whose and of which year, what
+    it costs (its DPP) and the reach its last proof claimed, until the proof is decided."""
 
     @staticmethod
     def create_id(order_id) -> uuid.UUID:
@@ -426,7 +421,12 @@ class OrderRef(Aggregate):
     def __init__(self, order_id: uuid.UUID, partner_id: uuid.UUID, fiscal_year: int):
         self.partner_id = partner_id
         self.fiscal_year = fiscal_year
+        self.cost = 0
         self.reach = 0
+
+    @event("OrderCostNoted")
+    def note_cost(self, cost: int):
+        self.cost = cost
 
     @event("ProofReachNoted")
     def note_reach(self, reach: int):

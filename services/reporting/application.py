@@ -777,8 +777,9 @@ class ReportingApplication(ServiceApplication):
         """Per partner active in the year or sent a release: its orders (paid, published on
         time, late, missing: expired for want of a proof), the releases it was sent, its
         accepted pickups and pickup rate, the mean days from release to publication, the
-        reach of its accepted proofs and pickups, what its paid orders cost (DPP) and the
-        rupiah per 1,000 reach."""
+        reach of its accepted proofs and pickups, `cost` (the DPP of its orders proven, paid
+        or not: what that reach was bought for), `paid` (the DPP paid) and the rupiah per
+        1,000 reach (cost over reach; a release costs nothing)."""
         names = {p["partner_id"]: p for p in self._rows(
             "partners", "partner_id, brand_name, media_type", None)}
         per: dict[str, dict] = {}
@@ -790,7 +791,7 @@ class ReportingApplication(ServiceApplication):
                 "media_type": names.get(partner_id, {}).get("media_type"),
                 "orders": 0, "paid_orders": 0, "on_time": 0, "late": 0, "missing": 0,
                 "releases": 0, "pickups": 0, "pickup_rate": None, "days": [],
-                "reach": 0, "paid": 0})
+                "reach": 0, "cost": 0, "paid": 0})
 
         for active in self._rows("partner_years", "partner_id, fiscal_year", as_of,
                                  where="AND fiscal_year = ?", params=(fiscal_year,)):
@@ -798,7 +799,7 @@ class ReportingApplication(ServiceApplication):
         for output in self.outputs(fiscal_year, as_of):
             row(output["partner_id"]).update(
                 orders=output["orders"], on_time=output["published_on_time"],
-                late=output["late"], reach=output["reach"])
+                late=output["late"], reach=output["reach"], cost=output["gross_published"])
         paid = self._paid_by_order(as_of)
         for order in self._orders(fiscal_year, as_of):
             out = row(order["partner_id"])
@@ -824,7 +825,7 @@ class ReportingApplication(ServiceApplication):
         for out in per.values():
             out["pickup_rate"] = rate(out["pickups"], out["releases"])
             out["mean_days_to_publication"] = mean(out.pop("days"))
-            out["rupiah_per_1000_reach"] = per_thousand(out["paid"], out["reach"])
+            out["rupiah_per_1000_reach"] = per_thousand(out["cost"], out["reach"])
         return sorted(per.values(), key=lambda r: (r["partner"] or "", r["partner_id"]))
 
     # The monthly tax registers ------------------------------------------------------------

@@ -156,8 +156,8 @@ class ReportingService(EventSourcedService):
         late (proven late), missing (expired for want of a proof), releases (sent to it),
         pickups (accepted), pickup_rate (pickups per release, to four places),
         mean_days_to_publication (from the release, or its embargo's end, to each accepted
-        pickup), reach (accepted proofs and pickups), paid (DPP of its paid orders) and
-        rupiah_per_1000_reach (whole rupiah)."""
+        pickup), reach (accepted proofs and pickups), cost (DPP of its proven orders), paid
+        (DPP paid) and rupiah_per_1000_reach (cost per 1,000 reach, whole rupiah)."""
         return self.app.outcomes(**load(s.YearAsOfSchema, {
             "fiscal_year": fiscal_year, "as_of": as_of}))
 

@@ -29,8 +29,9 @@ def test_seklik_up_runs_the_demo_round_on_sqlite_and_exits(rabbit, tmp_path):
     assert done.returncode == 0, out[-4000:] + done.stderr[-4000:]
     assert "30 media companies applied; 20 activated" in out
     assert "tier distribution: " in out
+    assert "Press releases of the desk" in out and "Jadwal vaksinasi HPV" in out
     for title in ("budget realisation", "spending per tier, with fairness",
-                  "outstanding invoices"):
+                  "outstanding invoices", "outcomes per partner"):
         assert title in out
     for service in ("partners", "assessment", "contracts"):
         assert f"{service} digest: notification" in out
@@ -38,6 +39,6 @@ def test_seklik_up_runs_the_demo_round_on_sqlite_and_exits(rabbit, tmp_path):
         "accounts.sqlite", "assessment.sqlite", "contracts.sqlite", "partners.sqlite",
         "reporting.sqlite"]
     # The portal's demo accounts, one per role, each a line of the table.
-    for role in ("admin", "verifier", "assessor", "finance", "auditor", "media"):
+    for role in ("admin", "verifier", "assessor", "finance", "auditor", "humas", "media"):
         assert any(line.split()[:1] == [role] and "seklik-demo-2026" in line
                    for line in out.splitlines()), role

@@ -173,11 +173,11 @@ def test_the_outcome_of_each_partner_as_computed_by_hand_also_after_a_rebuild(wo
     # days: 2 March -> 2 March is 0, 3 March (the embargo's end) -> 5 March is 2: mean 1.0
     assert {k: rows[kayu][k] for k in (
         "orders", "paid_orders", "on_time", "late", "missing", "releases", "pickups",
-        "pickup_rate", "mean_days_to_publication", "reach", "paid",
+        "pickup_rate", "mean_days_to_publication", "reach", "cost", "paid",
         "rupiah_per_1000_reach")} == {
         "orders": 1, "paid_orders": 1, "on_time": 1, "late": 0, "missing": 0, "releases": 2,
         "pickups": 2, "pickup_rate": 1.0, "mean_days_to_publication": 1.0, "reach": 20_000,
-        "paid": 2_000_000, "rupiah_per_1000_reach": 100_000}
+        "cost": 2_000_000, "paid": 2_000_000, "rupiah_per_1000_reach": 100_000}
     assert (rows[sriwijaya]["releases"], rows[sriwijaya]["pickups"],
             rows[sriwijaya]["pickup_rate"], rows[sriwijaya]["rupiah_per_1000_reach"]) == (
         2, 0, 0.0, None)
@@ -245,14 +245,14 @@ def test_last_years_outputs_score_this_years_criteria_and_a_late_pickup_changes_
     world.sync()
 
     scores = {s["code"]: s for s in world.assessment.get_assessment(YEAR + 1, kayu)["scores"]}
-    # 1 of 2 releases: 5 of 10; 1 of 2 orders on time: 5; reach 12,000 + 4,000 for
-    # Rp2,000,000 is 8,000 per Rp1,000,000, 4/5 of the target: 8
+    # 1 of 2 releases: 5 of 10; 1 of 2 orders on time: 5; reach 12,000 + 4,000 for the
+    # Rp2,000,000 the proven order cost is 8,000 per Rp1,000,000, 4/5 of the target: 8
     assert [(scores[c]["score"], scores[c]["reason"]) for c in ("pickups", "on_time",
                                                                 "reach")] == [
         (5, "1 of 2 press releases of 2026 picked up"),
         (5, "1 of 2 orders of 2026 proven on time"),
-        (8, "reach 16,000 for Rp2,000,000 paid in 2026: 8,000 per Rp1,000,000 (target "
-            "10,000)")]
+        (8, "reach 16,000 for Rp2,000,000 of orders proven in 2026: 8,000 per Rp1,000,000 "
+            "(target 10,000)")]
     final = world.assessment.finalize_assessment(YEAR + 1, kayu, actor=ASSESSOR)
     assert (final["total"], final["tier"]) == (88, "B")  # facts 70 + 5 + 5 + 8
 

@@ -23,7 +23,7 @@ from shared.errors import NotFound, ValidationFailed
 YEARLY = ("registry", "budget", "spending", "payments", "taxes", "outstanding", "late-proofs",
           "outputs", "outcomes", "releases", "status")
 MONEY = {"pagu", "committed", "paid", "remaining", "gross", "ppn", "pph23", "net", "dpp",
-         "ppn_collected", "gross_published", "amount", "rupiah_per_1000_reach"}
+         "ppn_collected", "gross_published", "amount", "rupiah_per_1000_reach", "cost"}
 SERVICES = ("partners", "assessment", "contracts", "accounts")
 BY = "tier"  # spending is shown per tier, with its fairness figures
 
