@@ -128,3 +128,26 @@ def test_bad_releases_are_refused_typed_and_record_nothing(desk):
     answer = http(desk, "POST", "/v1/releases", "humas", json={
         **release, "embargo_until": "2020-01-01T09:00:00+07:00"})
     assert answer.status_code == 422 and answer.json()["code"] == "embargo_in_past"
+
+
+def test_next_years_assessment_scores_this_years_pickups(desk):
+    """Assessment follows contracts' events in its own process: the online partner carried
+    one of the two releases sent to it this year, so next year's pickup criterion earns half
+    its maximum, with that cause."""
+    from tests.integration.scenarios import eventually
+    from tests.support import RUBRIC_2026
+
+    criteria = [{**c, "weight": c["weight"] - 10} if c["code"] == "press_council" else c
+                for c in RUBRIC_2026["criteria"]]
+    criteria.append({"code": "pickups", "name": "Press releases carried", "weight": 10,
+                     "max_score": 10, "source": "pickup_rate"})
+    with desk.rpc("admin", sub="kominfo.ani") as admin:
+        admin.assessment.set_rubric(YEAR + 1, {**RUBRIC_2026, "criteria": criteria})
+    with desk.rpc("assessor", sub="penilai.citra") as assessor:
+        def pickups():
+            scores = assessor.assessment.get_assessment(YEAR + 1, desk.ids["online_a"])[
+                "scores"]
+            found = next(s for s in scores if s["code"] == "pickups")
+            return found if found["score"] == 5 else None
+        found = eventually(pickups)
+    assert found and found["reason"] == f"1 of 2 press releases of {YEAR} picked up"
