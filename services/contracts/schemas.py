@@ -254,18 +254,9 @@ class PublishReleaseSchema(Strict):
     release = fields.Nested(ReleaseSchema, required=True)
 
 
-class PickupSchema(Strict):
+class PickupSchema(ProofSchema):
+    """A release's publication is proven like an order's, and says whose it is."""
     partner_id = Id(required=True)
-    kind = one_of("kind", PROOF_KINDS, required=True)
-    reference = text(500)
-    published_on = Date(required=True)
-    sha256 = sha256()
-    file = fields.Nested(UploadSchema)
-    reach = fields.Nested(ReachSchema, load_default=None, allow_none=True)
-
-    @validates_schema
-    def one_file(self, data, **kwargs):
-        one_file(data)
 
 
 class FilePickupSchema(Strict):

@@ -14,18 +14,14 @@ import re
 
 import pytest
 
-from tests.browser.test_portal_registration import (UUID, arrive, fill_company, log_in,
-                                                     sign_up)
+from tests.browser.test_portal_registration import (POLICY, UUID, arrive, fill_company,
+                                                     log_in, sign_up)
 from tests.integration.cluster import behind_gateway
 
 pytestmark = pytest.mark.integration
 
 SERVICES = ("partners", "accounts")
 YEAR = dt.date.today().year  # the regency's year as the portal judges it (WIB; not at New Year)
-POLICY = {"required_documents": {media: ["deed", "npwp"] for media in (
-    "online", "print_daily", "print_weekly", "print_monthly", "tv", "radio")},
-    "min_company_age_years": 2, "min_press_council": "administrative",
-    "chief_editor_min_ukw": "madya"}
 PASSWORD = "Redaksi-Kayuagung-2026"
 VERIFIER = "verifikasi.dewi@okikab.go.id"
 STAFF_PASSWORD = "Verifikasi-OKI-2026"

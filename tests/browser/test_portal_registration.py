@@ -110,6 +110,17 @@ def upload(page, kind: str, number: str, path: Path) -> None:
     form.get_by_role("button", name="Unggah").click()
 
 
+def add_chief_editor(page, nik: str = "1601234567890007") -> None:
+    """The company lists its chief editor, UKW utama, on its page."""
+    journalists = page.locator("form.journalist-form")
+    journalists.get_by_label("NIK").fill(nik)
+    journalists.get_by_label("Nama wartawan").fill("Hendra Pemimpin Redaksi")
+    journalists.get_by_label("Jabatan").select_option("chief_editor")
+    journalists.get_by_label("Jenjang UKW").select_option("utama")
+    journalists.get_by_label("Nomor sertifikat UKW").fill("UKW-00007")
+    journalists.get_by_role("button", name="Cantumkan wartawan").click()
+
+
 def test_a_media_company_registers_is_refused_fixes_it_and_is_activated(
         portal, browser_context, shot, tmp_path):
     base = portal.base
@@ -137,13 +148,7 @@ def test_a_media_company_registers_is_refused_fixes_it_and_is_activated(
     assert media.locator("#file-error").is_visible()
     shot(media, "03-perusahaan-dokumen")
 
-    journalists = media.locator("form.journalist-form")
-    journalists.get_by_label("NIK").fill("1601234567890007")
-    journalists.get_by_label("Nama wartawan").fill("Hendra Pemimpin Redaksi")
-    journalists.get_by_label("Jabatan").select_option("chief_editor")
-    journalists.get_by_label("Jenjang UKW").select_option("utama")
-    journalists.get_by_label("Nomor sertifikat UKW").fill("UKW-00007")
-    journalists.get_by_role("button", name="Cantumkan wartawan").click()
+    add_chief_editor(media)
     assert "Hendra Pemimpin Redaksi" in media.locator("ul.journalists").inner_text()
 
     verifier = browser_context("desktop").new_page()

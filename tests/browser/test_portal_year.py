@@ -22,8 +22,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.browser.test_portal_registration import (arrive, fill_company, log_in, sign_up,
-                                                    upload)
+from tests.browser.test_portal_registration import (add_chief_editor, arrive, fill_company,
+                                                    log_in, sign_up, upload)
 from tests.integration.cluster import behind_gateway
 from tests.support import POLICY_2026, RUBRIC_2026
 
@@ -101,13 +101,7 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
         form.get_by_label("Berlaku sampai").fill(f"{YEAR + 1}-12-31")
         upload(media, kind, number, FILES / "npwp-scan.pdf")
         assert "menunggu verifikasi" in media.content(), media.locator("main").inner_text()
-    journalists = media.locator("form.journalist-form")
-    journalists.get_by_label("NIK").fill("1601234567890007")
-    journalists.get_by_label("Nama wartawan").fill("Hendra Pemimpin Redaksi")
-    journalists.get_by_label("Jabatan").select_option("chief_editor")
-    journalists.get_by_label("Jenjang UKW").select_option("utama")
-    journalists.get_by_label("Nomor sertifikat UKW").fill("UKW-00007")
-    journalists.get_by_role("button", name="Cantumkan wartawan").click()
+    add_chief_editor(media)
 
     # The verifier activates it ----------------------------------------------------------
     verifier = staff(browser_context, base, "verifier")
