@@ -224,10 +224,12 @@ class PartnersService(EventSourcedService):
         return self.app.document_file(args["partner_id"], args["document_id"])
 
     @rpc
-    @allow(*STAFF, *READERS)
+    @allow(*STAFF, "humas", *READERS)
     def list_partners(self, status=None, media_type=None, fiscal_year=None):
         """Partner summaries by name, filtered by status, media type and the fiscal year of
-        the registration round they took part in (registered or activated that year)."""
+        the registration round they took part in (registered or activated that year). The
+        press desk (humas) reads them too: it sends releases to partners by name and reads
+        who picked them up."""
         return self.app.list_partners(**load(s.PartnerFilterSchema, {
             "status": status, "media_type": media_type, "fiscal_year": fiscal_year}))
 

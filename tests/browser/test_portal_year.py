@@ -219,7 +219,9 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
     assert clipping.status == 200 and clipping.headers["content-type"] == "image/jpeg"
     assert clipping.body() == (FILES / "clipping.jpg").read_bytes()
     shot(finance, "53-bukti-diperiksa")
-    waiting.get_by_label("Catatan (BAST atau alasan penolakan)").fill("BAST 027/BAST/2026")
+    # two lines: the browser sends the break as CR LF, which the services' free text refuses
+    waiting.get_by_label("Catatan (BAST atau alasan penolakan)").fill(
+        "BAST 027/BAST/2026\nDiterima utuh, halaman 3")
     waiting.get_by_role("button", name="Terima (BAST)").click()
     assert "Bukti tayang diterima" in notice(finance)
     reload_until(finance, f"{base}/portal/keuangan/pesanan",

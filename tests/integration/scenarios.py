@@ -28,9 +28,16 @@ def open_year(admin, year=2026):
 
 def tiered_partner(admin, verifier, assessor, n, tier, media_type="online", pkp=True,
                    year=2026) -> str:
-    council, ukw, regularity, traffic = TIER_RECIPE[tier]
     pid = admin.partners.register_partner(company(n, media_type=media_type, pkp=pkp))[
         "partner_id"]
+    return tier_partner(admin, verifier, assessor, pid, n, tier, media_type, year)
+
+
+def tier_partner(admin, verifier, assessor, pid, n, tier, media_type="online",
+                 year=2026) -> str:
+    """A registered partner (company(n), registered by whoever) activated for the year and
+    assessed into `tier`."""
+    council, ukw, regularity, traffic = TIER_RECIPE[tier]
     for doc in documents_for(media_type):
         did = admin.partners.submit_document(pid, doc)["document_id"]
         verifier.partners.review_document(pid, did, "accepted", "ok")

@@ -51,7 +51,7 @@ POLICY = {
         "deregister_partner": {"admin"},
         "get_partner": {*STAFF, "media", *READ},
         "document_file": {*STAFF, "media", *READ},  # then `personal_data` for some
-        "list_partners": {*STAFF, *READ},
+        "list_partners": {*STAFF, "humas", *READ},
         "list_lapsing_documents": {*STAFF, *READ},
         "request_identity_change": {"admin", "media"},
         "decide_identity_change": {"verifier"},

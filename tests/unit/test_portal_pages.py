@@ -104,3 +104,15 @@ def test_an_expired_or_garbled_token_is_no_session():
     expired = mint_token(key, "a", ["admin"], regency="16.02", ttl_seconds=1)
     time.sleep(1.1)
     assert claims_of(expired) is None
+
+
+def test_a_textareas_line_breaks_reach_the_services_as_they_keep_them():
+    """A browser sends each line break of a textarea as CR LF (HTML's rule); free text refuses
+    a carriage return, so a two-line review note was refused on every form."""
+    from services.gateway.portal.pages import typed_lines
+
+    request = Request(EnvironBuilder(method="POST", data={
+        "note": "Scan buram.\r\nUnggah ulang\rhalaman 2.", "csrf_token": "t"}).get_environ())
+    form = typed_lines(request.form)
+    assert form["note"] == "Scan buram.\nUnggah ulang\nhalaman 2."
+    assert form["csrf_token"] == "t"

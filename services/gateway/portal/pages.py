@@ -16,6 +16,7 @@ from importlib import resources
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
@@ -135,6 +136,8 @@ class Page:
             items.append(("/portal/verifikasi", self.t("nav.verification")))
         if "assessor" in roles:
             items.append(("/portal/penilaian", self.t("nav.assessment")))
+        if roles & {"humas", "admin", "media"}:
+            items.append(("/portal/siaran", self.t("nav.releases")))
         if "finance" in roles:
             items += [("/portal/keuangan/pesanan", self.t("nav.finance_work")),
                       ("/portal/keuangan/kontrak", self.t("nav.contracts")),
@@ -243,6 +246,8 @@ def home(page: Page):
         return redirect("/portal/keuangan/pesanan", code=303)
     if "auditor" in roles:
         return redirect("/portal/laporan", code=303)
+    if "humas" in roles:
+        return redirect("/portal/siaran", code=303)
     return redirect("/portal/akun", code=303)
 
 
@@ -564,6 +569,13 @@ def safe_next(path: str | None) -> str:
     return path
 
 
+def typed_lines(form) -> ImmutableMultiDict:
+    """A form with each line break as the services keep it: a browser sends a textarea's as
+    CR LF (HTML's rule), and free text refuses a carriage return (a control character)."""
+    return ImmutableMultiDict([(name, value.replace("\r\n", "\n").replace("\r", "\n"))
+                               for name, value in form.items(multi=True)])
+
+
 def nested(flat: dict) -> dict:
     """{"contact.email": x} -> {"contact": {"email": x}} (the form's names are the schema's
     paths, so its errors land beside the right field)."""
@@ -595,7 +607,7 @@ def errors_of(page: Page, refused: SeklikError, field: str = "") -> dict:
         walk("", refused.details["fields"])
         # the RPC's argument wraps the form's fields
         for name in ("partner", "document", "contract", "order", "payment", "rules",
-                     "change"):
+                     "change", "release", "pickup"):
             inner = {k[len(name) + 1:]: v for k, v in flat.items() if k.startswith(name + ".")}
             flat = {k: v for k, v in flat.items() if not k.startswith(name + ".")} | inner
         return flat
@@ -677,10 +689,11 @@ def page_table() -> Map:
 def audience_pages() -> list:
     """The pages of each audience's own module (imported here, once this module's names
     exist: they build on them)."""
-    from services.gateway.portal import admin, assessor, auditor, finance, graphs, orders
+    from services.gateway.portal import (admin, assessor, auditor, finance, graphs, orders,
+                                         releases)
 
     return [*admin.PAGES, *assessor.PAGES, *auditor.PAGES, *finance.PAGES, *graphs.PAGES,
-            *orders.PAGES]
+            *orders.PAGES, *releases.PAGES]
 
 
 
@@ -716,8 +729,14 @@ def serve(request, calls, store, settings, csrf_key: bytes) -> Response:
             raise NotFound(f"no page {request.path}", code="no_such_page")
         except MethodNotAllowed:
             raise NotFound(f"no page {request.path} for {request.method}", code="no_such_page")
+        # a form that takes several files (a press release's attachments) may carry each
+        # within the limit; every other form one
+        request.max_content_length = (store.limit * getattr(handler, "most_files", 1)
+                                      + files.FORM_OVERHEAD)
         if request.method == "POST" and not session.csrf_ok(request.form):
             raise CsrfRefused()
+        if request.method == "POST":
+            request.form = typed_lines(request.form)
         for value in values.values():  # every id in a path is a UUID: nothing else reaches RPC
             if not is_uuid(value):
                 raise NotFound(f"no page {request.path}", code="no_such_page")

@@ -758,6 +758,127 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Pembayaran SP2D {sp2d} dicatat: {amount} diterima mitra.",
         "en": "Payment SP2D {sp2d} is recorded: {amount} to the partner."},
 
+    # Pages: press releases (services/gateway/portal/releases.py)
+    "nav.releases": {"id": "Siaran pers", "en": "Press releases"},
+    "releases.title": {"id": "Siaran pers {year}", "en": "Press releases {year}"},
+    "releases.year": {"id": "Tahun {year}", "en": "Year {year}"},
+    "releases.none": {"id": "Belum ada siaran pers pada tahun {year}.",
+                      "en": "No press release in {year} yet."},
+    "releases.write": {"id": "Tulis siaran pers", "en": "Write a press release"},
+    "releases.send": {"id": "Kirim siaran pers", "en": "Send the press release"},
+    "releases.published": {"id": "Siaran pers terkirim kepada {recipients} mitra.",
+                           "en": "The press release is sent to {recipients} partners."},
+    "releases.release_date": {"id": "Tanggal siaran", "en": "Release date"},
+    "releases.embargo": {"id": "Embargo", "en": "Embargo"},
+    "releases.embargo_until": {"id": "sampai {when}", "en": "until {when}"},
+    "releases.no_embargo": {"id": "tanpa embargo", "en": "none"},
+    "releases.recipients": {"id": "Penerima", "en": "Recipients"},
+    "releases.partners_count": {"id": "{count} mitra", "en": "{count} partners"},
+    "releases.pickups": {"id": "Pemuatan", "en": "Pickups"},
+    "releases.pickups_count": {"id": "{filed} dikirim, {accepted} diterima",
+                               "en": "{filed} filed, {accepted} accepted"},
+    "releases.your_pickup": {"id": "Pemuatan Anda", "en": "Your pickup"},
+    "releases.your_pickups": {"id": "Pemuatan oleh media Anda", "en": "Your company's pickups"},
+    "releases.not_filed": {"id": "belum dikirim", "en": "not filed yet"},
+    "releases.review": {"id": "Hasil pemeriksaan", "en": "Review"},
+    "releases.review.pending": {"id": "Menunggu pemeriksaan", "en": "Awaiting review"},
+    "releases.review.accepted": {"id": "Diterima", "en": "Accepted"},
+    "releases.review.rejected": {"id": "Ditolak", "en": "Rejected"},
+    "releases.field.title": {"id": "Judul", "en": "Title"},
+    "releases.field.body": {"id": "Isi siaran pers", "en": "The release's text"},
+    "releases.field.embargo_date": {"id": "Tanggal berakhir", "en": "Ends on"},
+    "releases.field.embargo_time": {"id": "Jam ({zone})", "en": "Time ({zone})"},
+    "releases.field.media_types": {"id": "Jenis media", "en": "Media types"},
+    "releases.field.tiers": {"id": "Tingkat mitra", "en": "Partner tiers"},
+    "releases.field.partner_ids": {"id": "Mitra tertentu", "en": "Particular partners"},
+    "releases.field.files": {"id": "Lampiran", "en": "Attachments"},
+    "releases.field.clipping": {"id": "Kliping atau tangkapan layar",
+                                "en": "Clipping or screenshot"},
+    "releases.hint.embargo": {
+        "id": "Kosongkan bila siaran boleh dimuat segera. Selama embargo, media belum dapat "
+              "melihat siaran ini. Jam menurut {zone}.",
+        "en": "Leave empty when the release may be carried at once. Under embargo, the media "
+              "cannot see it yet. The time is {zone}."},
+    "releases.hint.audience": {
+        "id": "Kosongkan semuanya untuk mengirim ke semua mitra aktif tahun ini; setiap isian "
+              "mempersempit penerima.",
+        "en": "Leave all empty to send to every partner active this year; each entry narrows "
+              "the recipients."},
+    "releases.hint.tiers": {"id": "Pisahkan dengan koma, misalnya A, B",
+                            "en": "Separated by commas, e.g. A, B"},
+    "releases.hint.partner_ids": {
+        "id": "Boleh kosong. Pilih lebih dari satu dengan Ctrl (atau ⌘) di komputer.",
+        "en": "May be empty. Choose several with Ctrl (or ⌘) on a computer."},
+    "releases.hint.files": {
+        "id": "PDF, JPEG, atau PNG; paling banyak {most} berkas, masing-masing paling besar "
+              "{megabytes} MB. Boleh kosong.",
+        "en": "PDF, JPEG or PNG; at most {most} files, each at most {megabytes} MB. May be "
+              "empty."},
+    "releases.audience": {"id": "Sasaran", "en": "Audience"},
+    "releases.audience_all": {"id": "semua mitra aktif", "en": "every active partner"},
+    "releases.audience_tiers": {"id": "tingkat {tiers}", "en": "tier {tiers}"},
+    "releases.embargo_incomplete": {
+        "id": "Isi tanggal dan jam berakhirnya embargo, atau kosongkan keduanya.",
+        "en": "Give both the date and the time the embargo ends, or neither."},
+    "releases.embargo_unreadable": {
+        "id": "Tanggal atau jam embargo tidak terbaca; gunakan pemilih tanggal dan jam.",
+        "en": "The embargo's date or time cannot be read; use the date and time pickers."},
+    "releases.too_many_files": {"id": "Paling banyak {most} lampiran sekali kirim.",
+                                "en": "At most {most} attachments at once."},
+    "releases.file_too_large": {"id": "{name}: berkas paling besar {megabytes} MB.",
+                                "en": "{name}: a file may be at most {megabytes} MB."},
+    "releases.file_not_accepted": {
+        "id": "{name}: bukan berkas PDF, JPEG, atau PNG (dinilai dari isinya, bukan namanya).",
+        "en": "{name}: not a PDF, JPEG or PNG file (judged by its bytes, not its name)."},
+    "releases.attachments": {"id": "Lampiran", "en": "Attachments"},
+    "releases.no_attachments": {"id": "Tanpa lampiran.", "en": "No attachments."},
+    "releases.kept_elsewhere": {"id": "Berkas disimpan di sistem lain, SHA-256",
+                                "en": "A file kept in another system, SHA-256"},
+    "releases.reach": {"id": "Jangkauan", "en": "Reach"},
+    "releases.reach.page_views": {"id": "pembaca", "en": "page views"},
+    "releases.reach.circulation": {"id": "oplah", "en": "circulation"},
+    "releases.reach.audience": {"id": "penonton/pendengar", "en": "audience"},
+    "releases.clipping": {"id": "Bukti pemuatan", "en": "Evidence"},
+    "releases.note": {"id": "Catatan Humas", "en": "Press office's note"},
+    "releases.accept": {"id": "Terima pemuatan", "en": "Accept the pickup"},
+    "releases.reject": {"id": "Tolak pemuatan", "en": "Reject the pickup"},
+    "releases.reviewed.accepted": {"id": "Pemuatan diterima.", "en": "Pickup accepted."},
+    "releases.reviewed.rejected": {"id": "Pemuatan ditolak.", "en": "Pickup rejected."},
+    "releases.no_pickups": {"id": "Belum ada pemuatan.", "en": "No pickup yet."},
+    "releases.file_pickup": {"id": "Laporkan pemuatan", "en": "Report the pickup"},
+    "releases.hint.reference": {"id": "Tautan berita, atau halaman dan edisi koran",
+                                "en": "The article's link, or the paper's page and edition"},
+    "releases.hint.clipping": {"id": "PDF, JPEG, atau PNG", "en": "PDF, JPEG or PNG"},
+    "releases.submit_pickup": {"id": "Kirim laporan pemuatan", "en": "File the pickup"},
+    "releases.pickup_filed": {"id": "Laporan pemuatan terkirim dan menunggu pemeriksaan Humas.",
+                              "en": "The pickup is filed and awaits the press office's review."},
+    "releases.sent_to": {"id": "Dikirim kepada", "en": "Sent to"},
+    "releases.not_picked": {"id": "Belum memuat", "en": "Not picked up"},
+    "releases.refused.embargo_in_past": {
+        "id": "Akhir embargo sudah lewat; kosongkan bila siaran boleh dimuat segera.",
+        "en": "The embargo's end has passed; leave it empty to release now."},
+    "releases.refused.no_recipients": {
+        "id": "Tidak ada mitra aktif tahun ini yang sesuai sasaran ini; perluas sasarannya.",
+        "en": "No partner active this year matches this audience; widen it."},
+    "releases.refused.partner_not_active": {
+        "id": "Siaran hanya untuk mitra yang aktif pada tahun siaran.",
+        "en": "A release goes only to partners active in its year."},
+    "releases.refused.published_in_future": {
+        "id": "Tanggal tayang tidak boleh setelah hari ini.",
+        "en": "The publication date cannot be after today."},
+    "releases.refused.published_before_release": {
+        "id": "Tanggal tayang sebelum siaran boleh dimuat; paling awal {earliest}.",
+        "en": "Published before the release could be carried; {earliest} at the earliest."},
+    "releases.refused.pickup_already_filed": {
+        "id": "Pemuatan media Anda untuk siaran ini sudah dilaporkan; laporan baru hanya "
+              "setelah yang lama ditolak.",
+        "en": "Your pickup of this release is filed already; another only after a rejection."},
+    "releases.refused.pickup_already_reviewed": {
+        "id": "Pemuatan ini sudah diperiksa.", "en": "This pickup was reviewed already."},
+    "releases.refused.not_a_recipient": {
+        "id": "Siaran ini tidak dikirim kepada media Anda.",
+        "en": "This release was not sent to your company."},
+
     # Pages: a media company's orders (services/gateway/portal/orders.py)
     "nav.orders": {"id": "Pesanan", "en": "Orders"},
     "orders.title": {"id": "Pesanan dan pembayaran", "en": "Orders and payments"},
@@ -1070,6 +1191,11 @@ _RULES: list[tuple[str, str]] = [
      "sebutkan nama berkasnya (filename= pada header bagian)"),
     (rf"a file may be at most (?P<size>{_NUMBER}) bytes",
      "berkas paling besar {size} bita"),
+    # shared/files.py: the store refuses what it stages
+    (r"must be a PDF, JPEG or PNG file; its bytes are neither, whatever its name says",
+     "harus berkas PDF, JPEG, atau PNG; isinya bukan salah satunya, apa pun namanya"),
+    (r"the file is empty", "berkasnya kosong"),
+    (rf"at most (?P<size>{_NUMBER}) bytes", "paling besar {size} bita"),
 
     # services/accounts
     (r"is not the account's current password", "bukan kata sandi akun saat ini"),
