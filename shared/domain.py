@@ -130,6 +130,15 @@ def chain_hash(*, originator_id, originator_version: int, type: str, schema_vers
                                      ensure_ascii=False).encode()).hexdigest()
 
 
+def versioned(event_class, *upcasters) -> None:
+    """Raise `event_class` to version len(upcasters) + 1: `upcasters[i]` reshapes, in place,
+    the state of an event recorded under version i + 1 into version i + 2 (eventsourcing's
+    `upcast_vX_vY`, run as a stored event is read). Hashes stay those recorded (see above)."""
+    for n, upcast in enumerate(upcasters, start=1):
+        setattr(event_class, f"upcast_v{n}_v{n + 1}", staticmethod(upcast))
+    event_class.class_version = len(upcasters) + 1
+
+
 def schema_version_of(event_class) -> int:
     """The version an event class records its events under (eventsourcing's class_version)."""
     return getattr(event_class, "class_version", 1)

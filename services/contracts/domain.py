@@ -37,7 +37,7 @@ from fractions import Fraction
 
 from eventsourcing.domain import event
 
-from shared.domain import Aggregate
+from shared.domain import Aggregate, versioned
 from shared.errors import Conflict, RuleViolated
 
 PRODUCTS = ("advertorial", "news", "photo_gallery", "banner", "public_service_ad", "tv_spot",
@@ -764,7 +764,7 @@ class Order(Aggregate):
     @event("PaymentRecorded")
     def _paid(self, sp2d_number: str, paid_on: dt.date, pkp: bool, rates: dict, dpp: int,
               ppn: int, ppn_collected: int, pph23: int, paid_to_partner: int, realised: int,
-              tax_rules_version: int, paid_to_account: dict | None = None):
+              tax_rules_version: int, paid_to_account: dict | None):
         self.payment = {"sp2d_number": sp2d_number, "paid_on": paid_on, "pkp": pkp,
                         "dpp": dpp, "ppn": ppn, "ppn_collected": ppn_collected, "pph23": pph23,
                         "paid_to_partner": paid_to_partner, "realised": realised,
@@ -794,6 +794,18 @@ class Order(Aggregate):
         self.reversals.append({**self.payment, "reversed_on": reversed_on, "reason": reason})
         self.payment = None
         self.status = "proof_accepted"
+
+
+# Event versions (issue 17): a change of an event's shape is a new version and its upcaster.
+
+def payment_v1_v2(state: dict) -> None:
+    """PaymentRecorded 1 -> 2: version 2 always says which bank account the payment went to
+    (issue 13's corrections); a payment recorded before them did not: None, unknown, rather
+    than a guess."""
+    state.setdefault("paid_to_account", None)
+
+
+versioned(Order.PaymentRecorded, payment_v1_v2)
 
 
 class Sp2dClaim(Aggregate):
