@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from seklik.audit import verify_service
+from seklik.audit import pages as every, verify_service
 from services.accounts.application import AccountsApplication
 from services.assessment.application import AssessmentApplication
 from services.contracts.application import ContractsApplication
@@ -29,7 +29,6 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 HISTORIES = sorted(p for p in GOLDEN.iterdir() if (p / "digests.json").is_file())
 APPS = {"partners": PartnersApplication, "assessment": AssessmentApplication,
         "contracts": ContractsApplication, "accounts": AccountsApplication}
-PAGE = 1000
 
 
 def test_there_is_a_golden_history():
@@ -51,16 +50,6 @@ def history(request, tmp_path_factory):
     kept = json.loads((request.param / "digests.json").read_text())["services"]
     recorded = json.loads((request.param / "figures.json").read_text())
     return apps, kept, recorded, folder
-
-
-def every(fetch):
-    after = 0
-    while True:
-        page = fetch(after, PAGE)
-        yield from page
-        if len(page) < PAGE:
-            return
-        after = page[-1]["notification_id"]
 
 
 @pytest.mark.parametrize("service", STORES)
