@@ -410,12 +410,15 @@ class PartnerOutputs(Aggregate):
 
 
 class OrderRef(Aggregate):
-    """An order as assessment knows it (the id is the order's): whose and of which year, what
-    it costs (its DPP) and the reach its last proof claimed, until the proof is decided."""
+    """An order as assessment knows it: whose and of which year, what it costs (its DPP) and
+    the reach its last proof claimed, until the proof is decided. Its id derives from the
+    order's, not equals it: an order's trail is contracts' record of the order, and this is
+    assessment's index of it (a partner's facts, by contrast, are part of the partner's
+    trail)."""
 
     @staticmethod
     def create_id(order_id) -> uuid.UUID:
-        return uuid.UUID(str(order_id))
+        return uuid.uuid5(ASSESSMENT_NAMESPACE, f"order:{order_id}")
 
     @event("OrderRefNoted")
     def __init__(self, order_id: uuid.UUID, partner_id: uuid.UUID, fiscal_year: int):
