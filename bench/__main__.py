@@ -13,7 +13,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import broker, commands, gateway, history_bench, relay, uploads
+from bench import broker, commands, export, gateway, history_bench, relay, uploads
 
 
 class Tee(io.StringIO):
@@ -57,6 +57,7 @@ def main() -> None:
         if not args.skip_gateway:
             gateway.write_section()
             uploads.write_section(mb=5, uploads=8)
+        export.write_section(100_000)
 
 
 START, END = "<!-- make bench writes from here -->", "<!-- to here -->"

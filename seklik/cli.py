@@ -12,6 +12,8 @@
   seklik reporting retry --service S --source X --notification N    apply it again after a fix
   seklik audit verify [--digest FILE] | digest | replay --as-of DATE --out DIR | trail ID
   seklik audit compare [--year Y] [--format table|json]   the live views against a rebuild
+  seklik audit export --out DIR [--as-of DATE]   logs, checkpoints, digests, keys to verify
+                                  without SEKLIK (tools/verify_export.py DIR)
 
 Calls carry the token in --token or SEKLIK_TOKEN; without one, each call carries a token minted
 here with SEKLIK_TOKEN_PRIVATE_KEY (with SEKLIK_ENV=development, the well-known development key).
@@ -481,6 +483,48 @@ def cmd_audit_digest(args, settings: Settings) -> int:
     return 0
 
 
+# The reporting views' store (served by reporting and the projector): rebuilt from the other
+# services' events, it holds no history of its own to export; every other one is exported.
+VIEWS_STORE = ("reporting", "projector")
+
+
+def cmd_audit_export(args, settings: Settings) -> int:
+    """Each service's log, signed checkpoints and digest as files anyone can verify without
+    SEKLIK (docs/export-format.md; tools/verify_export.py DIR checks them)."""
+    from seklik.export import ExportRefused, Source, export
+    from shared.auth import encode_key, load_service_public_keys
+
+    as_of = args.as_of
+    published = {}
+    if settings.service_public_keys:  # what the deployment publishes, listed beside the rest
+        published = {service: [(encode_key(key), "SEKLIK_SERVICE_PUBLIC_KEYS")] for service, key
+                     in load_service_public_keys(settings.service_public_keys).items()}
+    with rpc_proxy(settings, "auditor", sub="seklik-audit", token=args.token,
+                   timeout=60) as rpc:
+        services = {service: Source.remote(getattr(rpc, service))
+                    for service in event_sourced_services(args.service)
+                    if service not in VIEWS_STORE}
+        try:
+            manifest = export(Path(args.out), services, regency=settings.regency_code,
+                              regency_name=settings.regency, as_of=as_of,
+                              zone=settings.timezone, published_keys=published,
+                              progress=lambda service: Progress(service, None,
+                                                                force=args.progress))
+        except ExportRefused as exc:
+            print(f"seklik audit export: {exc}", file=sys.stderr)
+            return 2
+    for service, summary in manifest["services"].items():
+        signed = summary["digest_notification_id"]
+        print(f"{service}: {summary['events']:,} events up to notification "
+              f"{summary['last_notification_id']}, {summary['checkpoints']:,} signed "
+              "checkpoints, " + (f"digest at notification {signed}" if signed is not None
+                                 else "no checkpoint signed by then"))
+    print(f"{len(manifest['files']) + 1} files written to {args.out}"
+          + (f" (as of {as_of})" if as_of else "")
+          + f"; check them with: python tools/verify_export.py {args.out}")
+    return 0
+
+
 def cmd_audit_trail(args, settings: Settings) -> int:
     """Every event of one entity read from the services that own it (each one's own log,
     `aggregate_events`), each chain checked, and compared with the reporting views' copy: a
@@ -791,6 +835,15 @@ def main(argv=None) -> int:
     trail.add_argument("entity_id")
     trail.add_argument("--format", choices=("table", "csv", "json"), default="table")
     trail.set_defaults(run=cmd_audit_trail)
+    export = audit_sub.add_parser("export", help="every service's log, signed checkpoints and "
+                                  "digest as files to verify without SEKLIK "
+                                  "(docs/export-format.md)")
+    export.add_argument("--out", required=True, help="a new or empty folder")
+    export.add_argument("--as-of", dest="as_of", type=dt.date.fromisoformat,
+                        help="YYYY-MM-DD: the logs as they stood at the end of that day "
+                             "(regency time)")
+    export.add_argument("--progress", action="store_true")
+    export.set_defaults(run=cmd_audit_export)
     compare = audit_sub.add_parser("compare", help="rebuild the views from the events "
                                    "elsewhere and list where the live views differ")
     compare.add_argument("--year", type=int, help="fiscal year (default: this year)")
@@ -798,9 +851,9 @@ def main(argv=None) -> int:
     compare.add_argument("--store", help="folder of the rebuild's own store (default: temp)")
     compare.add_argument("--progress", action="store_true")
     compare.set_defaults(run=cmd_audit_compare)
-    for command in (verify, digest, replay, trail, compare):
+    for command in (verify, digest, replay, trail, compare, export):
         command.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
-    for command in (verify, digest):
+    for command in (verify, digest, export):
         command.add_argument("--service", action="append", help="only this service "
                              "(repeatable; default: every service)")
 
