@@ -12,12 +12,15 @@ import pytest
 import yaml
 
 from seklik.cluster import service_commands
-from shared.config import VARIABLES
+from shared.config import VARIABLES, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+# Containers of a stock image that run none of SEKLIK's code: their variables are the image's
+# own (RabbitMQ's, PostgreSQL's; the backup's are libpq's and its script's, checked below).
+IMAGE_ONLY = ("rabbitmq", "postgres", "backup")
 SEKLIK_SERVICES = {name: spec for name, spec in COMPOSE["services"].items()
-                   if name not in ("rabbitmq", "postgres")}
+                   if name not in IMAGE_ONLY}
 # The services that keep an event store: each has a key, a database and an RPC healthcheck.
 # The gateway keeps none of them (checked below).
 EVENT_SOURCED = {name: spec for name, spec in SEKLIK_SERVICES.items() if name != "gateway"}
@@ -199,3 +202,74 @@ def test_the_gateway_and_the_owners_of_files_share_the_file_store_volume():
         assert "files:/var/lib/seklik/files" in spec["volumes"], service
     assert "files" in COMPOSE["volumes"]
     assert "chown seklik /var/lib/seklik/files" in (ROOT / "Dockerfile").read_text()
+
+
+# What pg_dump reads of libpq's environment.
+LIBPQ = {"PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"}
+
+
+def test_the_backup_dumps_the_services_database_with_postgres_own_pg_dump():
+    backup, database = COMPOSE["services"]["backup"], COMPOSE["services"]["postgres"]
+    assert backup["image"] == database["image"]  # pg_dump of the server's own version
+    assert backup["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    mounts = {target: source for source, target, *_ in
+              (volume.split(":") for volume in backup["volumes"])}
+    argv = shlex.split(backup["command"])
+    assert argv[0] == "sh" and len(argv) == 2
+    script = (ROOT / mounts[argv[1]]).read_text()
+    env = backup["environment"]
+    for variable in env:
+        assert variable in LIBPQ or re.search(rf"\${{{variable}\b", script), \
+            f"backup sets {variable}, which neither pg_dump nor its script reads"
+    # The database and user every service writes with, and every service's schema.
+    service_env = EVENT_SOURCED["partners"]["environment"]
+    assert [env[f"PG{name}"] for name in ("HOST", "PORT", "DATABASE", "USER", "PASSWORD")] == [
+        service_env[f"POSTGRES_{name}"] for name in ("HOST", "PORT", "DBNAME", "USER",
+                                                      "PASSWORD")]
+    assert "POSTGRES_SCHEMA_PREFIX" not in service_env
+    assert env["BACKUP_SCHEMAS"] == Settings.from_env({}).schema_prefix + "*"
+    assert mounts[env["BACKUP_DIR"]] == "backups" and "backups" in COMPOSE["volumes"]
+    assert 'pg_dump --format=custom --schema="$schemas"' in script
+    # Defaulted, so a regency that sets nothing is backed up every 6 hours for 14 days.
+    assert env["BACKUP_EVERY_HOURS"] == "${BACKUP_EVERY_HOURS:-6}"
+    assert env["BACKUP_KEEP_DAYS"] == "${BACKUP_KEEP_DAYS:-14}"
+
+
+@pytest.mark.parametrize("variable, value", [("BACKUP_EVERY_HOURS", "0"),
+                                             ("BACKUP_EVERY_HOURS", "6h"),
+                                             ("BACKUP_KEEP_DAYS", "two weeks")])
+def test_the_backup_refuses_a_schedule_it_cannot_read(tmp_path, variable, value):
+    import os
+    import subprocess
+
+    done = subprocess.run(["sh", str(ROOT / "deploy/backup/pg-backup.sh")], env={
+        **os.environ, "BACKUP_DIR": str(tmp_path), variable: value, "BACKUP_ONCE": "1"},
+        capture_output=True, text=True, timeout=10)
+    assert done.returncode == 2
+    assert f"{variable} is '{value}'" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def backup_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return re.split(r"^##+ ", text.split("### Backups and restore", 1)[1], maxsplit=1,
+                    flags=re.M)[0]
+
+
+def test_the_readme_restores_and_verifies_with_commands_that_exist(capsys):
+    from seklik.cli import main
+
+    blocks = re.findall(r"^```\n(.*?)^```$", backup_section(), re.M | re.S)
+    lines = [line.split("  #")[0].strip() for block in blocks for line in block.splitlines()]
+    commands = [shlex.split(line[line.index("seklik "):]) for line in lines
+                if re.match(r"(docker compose exec \w+ )?seklik ", line)]
+    assert [argv[:3] for argv in commands] == [["seklik", "audit", "verify"],
+                                               ["seklik", "reporting", "rebuild"],
+                                               ["seklik", "audit", "compare"]]
+    for argv in commands:  # each parses as the command line reads it
+        with pytest.raises(SystemExit) as shown:
+            main([*argv[1:], "--help"])
+        assert shown.value.code == 0, argv
+    # the restore the integration test drills (tests/integration/test_backup_restore.py)
+    assert "pg_restore --exit-on-error --no-owner --dbname=seklik" in backup_section()
+    assert "`pg_dump --format=custom --schema='seklik_*'`" in backup_section()
