@@ -191,6 +191,7 @@ class Partner(Aggregate):
                                  "ukw_level": ukw_level, "certificate_no": certificate_no}
 
     def remove_journalist(self, nik: str, reason: str) -> None:
+        self.check_not_deregistered("remove a journalist")
         if nik not in self.journalists:
             raise NotFound("no journalist with that NIK is listed with this company")
         self._journalist_removed(nik, self.journalists[nik]["role"], reason)

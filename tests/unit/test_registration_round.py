@@ -283,3 +283,14 @@ def test_partners_are_listed_by_the_fiscal_year_of_their_round(partners, clock):
     assert len(partners.list_partners(fiscal_year=clock.today.year)) == 2
     assert [p["partner_id"] for p in partners.list_partners(status="active")] == [pid]
     assert partners.list_partners(fiscal_year=2031) == []
+
+
+def test_a_deregistered_companys_journalists_stay_as_they_were(partners):
+    """A deregistered file is closed: its list of journalists changes no more, either way."""
+    pid = verified_outlet(partners)
+    partners.deregister_partner(pid, "berhenti terbit", actor=ADMIN)
+    events = partners.max_notification_id()
+    with pytest.raises(RuleViolated) as closed:
+        partners.remove_journalist(pid, chief_editor(1)["nik"], "pindah", actor=ADMIN)
+    assert closed.value.code == "partner_deregistered"
+    assert partners.max_notification_id() == events
