@@ -251,3 +251,20 @@ def test_no_key_of_the_catalog_is_written_twice():
                    and getattr(node.target, "id", None) == "CATALOG")
     keys = [key.value for key in catalog.keys]
     assert sorted({k for k in keys if keys.count(k) > 1}) == []
+
+
+@pytest.mark.parametrize("message,indonesian", [
+    ("no release 5f0c3a6e-0000-4000-8000-000000000000",
+     "siaran pers 5f0c3a6e-0000-4000-8000-000000000000 tidak ada"),
+    ("no partner 5f0c3a6e-0000-4000-8000-000000000000",
+     "mitra 5f0c3a6e-0000-4000-8000-000000000000 tidak ada"),
+    ("no tier ceilings 5f0c3a6e-0000-4000-8000-000000000000",
+     "plafon tier 5f0c3a6e-0000-4000-8000-000000000000 tidak ada"),
+    ("no page /portal/siaran/x", "halaman /portal/siaran/x tidak ada"),
+    ("no page /portal/keuangan for PUT", "halaman /portal/keuangan tidak ada untuk PUT"),
+])
+def test_a_missing_thing_is_said_in_indonesian(message, indonesian):
+    """A NotFound page read "Tidak ditemukan: no release …": the title Indonesian, the
+    sentence English."""
+    assert field_message(message, "id") == indonesian
+    assert field_message(message, "en") == message

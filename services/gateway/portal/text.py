@@ -1009,6 +1009,9 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
 
 # Words inside the services' messages that have their own Indonesian.
 _WORDS = {
+    "partner": "mitra", "contract": "kontrak", "order": "pesanan", "release": "siaran pers",
+    "budget": "anggaran", "account": "akun", "rubric": "rubrik",
+    "tier ceilings": "plafon tier",
     "account number": "nomor rekening", "criterion": "kriteria", "tier": "tingkat",
     "price": "harga", "greater than": "lebih dari", "less than": "kurang dari",
     "greater than or equal to": "sedikitnya", "less than or equal to": "paling banyak",
@@ -1199,6 +1202,12 @@ _RULES: list[tuple[str, str]] = [
 
     # services/accounts
     (r"is not the account's current password", "bukan kata sandi akun saat ini"),
+
+    # NotFound: shared/application.py `load` ("no <label> <id>") and the portal's own pages
+    (r"no page (?P<path>\S+) for (?P<method>[A-Z]+)", "halaman {path} tidak ada untuk {method}"),
+    (r"no page (?P<path>\S+)", "halaman {path} tidak ada"),
+    (r"no (?P<thing>partner|contract|order|release|budget|account|rubric|tier ceilings) "
+     r"(?P<id>\S+)", "{thing} {id} tidak ada"),
 ]
 _COMPILED = [(re.compile(pattern, re.DOTALL), indonesian) for pattern, indonesian in _RULES]
 
