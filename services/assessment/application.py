@@ -80,13 +80,17 @@ class AssessmentApplication(ServiceApplication):
     def _derive(self, assessment: Assessment, rubric: Rubric, facts: PartnerFacts,
                 cause: str = "", last_year: PartnerOutputs | None = None) -> None:
         """Bring the fact-fed and output-fed scores up to date; `last_year`: the previous
-        year's outputs as just changed (not yet saved), else as stored."""
+        year's outputs as just changed (not yet saved), else read when a criterion needs
+        them (a partner event re-derives every assessed year: no read a rubric does not
+        use)."""
         version = self._version(rubric, assessment)
+        criteria = rubric.versions[version]["criteria"]
         fractions = facts.fractions(assessment.fiscal_year)
-        last_year = last_year or self.outputs(facts.id, assessment.fiscal_year - 1)
+        if last_year is None and any(c["source"] in OUTPUT_SOURCES for c in criteria):
+            last_year = self.outputs(facts.id, assessment.fiscal_year - 1)
         suffix = f" ({cause})" if cause else ""
         changed = []
-        for criterion in rubric.versions[version]["criteria"]:
+        for criterion in criteria:
             if criterion["source"] == "manual":
                 continue
             if criterion["source"] in OUTPUT_SOURCES:

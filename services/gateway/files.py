@@ -67,14 +67,24 @@ def upload(route: Route, values: dict, request, calls, store: FileStore):
 
 def staged(store: FileStore, data: bytes, name: str, command):
     """`command(file)` with `data` staged for the service to keep: `file` is what the
-    command's payload names it by ({upload_id, sha256, name}). The staged copy is discarded
-    whatever the answer, so a refused command leaves nothing behind."""
-    stage = store.stage(data)
+    command's payload names it by ({upload_id, sha256, name})."""
+    return staged_all(store, [(name, data)], lambda kept: command(kept[0]))
+
+
+def staged_all(store: FileStore, uploads: list[tuple[str, bytes]], command):
+    """`command(kept)` with every (name, data) staged for the service to keep, `kept` their
+    records in order. Each staged copy is discarded whatever the answer, and when the store
+    refuses one, those staged before it go too: a refused command leaves nothing behind."""
+    kept: list[dict] = []
     try:
-        return command({"upload_id": stage["upload_id"], "sha256": stage["sha256"],
-                        "name": name})
+        for name, data in uploads:
+            stage = store.stage(data)
+            kept.append({"upload_id": stage["upload_id"], "sha256": stage["sha256"],
+                         "name": name})
+        return command(kept)
     finally:
-        store.discard(stage["upload_id"])
+        for file in kept:
+            store.discard(file["upload_id"])
 
 
 def file_name(filename: str | None) -> str:

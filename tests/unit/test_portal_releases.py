@@ -10,8 +10,8 @@ import pytest
 
 from services.gateway.portal import text
 from services.gateway.portal.pages import Page, home
-from services.gateway.portal.releases import (embargo_instant, form_errors, staged_all,
-                                              tiers)
+from services.gateway.files import staged_all
+from services.gateway.portal.releases import embargo_instant, form_errors, tiers
 from shared.config import Settings
 from shared.errors import Conflict, RuleViolated, ValidationFailed
 from shared.files import FileStore, FolderBackend, settings_cipher

@@ -174,12 +174,12 @@ def contracts(page: Page, values=None, errors=None, status: int = 200):
     """The year's contracts (SPK), and the form to sign one with an active partner."""
     require_login(page)
     year = page.year
-    names = partner_names(page)
+    everyone = page.call("partners", "list_partners")
     return page.render("finance_contracts.html", status, year=year,
                        contracts=page.call("contracts", "list_contracts", fiscal_year=year),
-                       names=names,
-                       partners=[(pid, name) for pid, name in names.items()
-                                 if pid in active_partners(page)],
+                       names={p["partner_id"]: p["brand_name"] for p in everyone},
+                       partners=[(p["partner_id"], p["brand_name"]) for p in everyone
+                                 if p["status"] == "active"],
                        activities=[(b["activity_code"], f"{b['activity_code']} {b['name']}")
                                    for b in page.call("contracts", "budget_status",
                                                       fiscal_year=year)],
@@ -240,11 +240,10 @@ def work(page: Page):
     require_login(page)
     year = page.year
     outstanding = page.call("reporting", "outstanding_invoices", fiscal_year=year)
+    orders = page.call("contracts", "list_orders", fiscal_year=year)  # one read, two lists
     return page.render("finance_orders.html", year=year, names=partner_names(page),
-                       to_review=page.call("contracts", "list_orders", fiscal_year=year,
-                                           status="proof_submitted"),
-                       to_pay=page.call("contracts", "list_orders", fiscal_year=year,
-                                        status="proof_accepted"),
+                       to_review=[o for o in orders if o["status"] == "proof_submitted"],
+                       to_pay=[o for o in orders if o["status"] == "proof_accepted"],
                        outstanding=outstanding, ages=by_age(outstanding),
                        today=page.today.isoformat(), notice=page.notice,
                        alert=page.request.args.get("tolak") or None)
@@ -333,10 +332,6 @@ def totals(rows: list[dict], names: tuple) -> dict:
 def partner_names(page: Page) -> dict:
     """Partner id -> brand name (the tables name companies as readers know them)."""
     return {p["partner_id"]: p["brand_name"] for p in page.call("partners", "list_partners")}
-
-
-def active_partners(page: Page) -> set:
-    return {p["partner_id"] for p in page.call("partners", "list_partners", status="active")}
 
 
 def partner_name(page: Page, partner_id) -> str:

@@ -70,7 +70,7 @@ def publish_release(page: Page):
         release["embargo_until"] = embargo_instant(page, shown["embargo_date"],
                                                    shown["embargo_time"])
         uploads = attachments(page)
-        sent = staged_all(page.store, uploads, lambda kept: page.call(
+        sent = files.staged_all(page.store, uploads, lambda kept: page.call(
             "contracts", "publish_release", release={**release, "files": kept}))
     except (ValidationFailed, RuleViolated, Conflict) as refused:
         errors = form_errors(page, refused)
@@ -127,23 +127,6 @@ def attachments(page: Page) -> list[tuple[str, bytes]]:
     if problems:
         raise ValidationFailed.from_messages({"files": problems})
     return found
-
-
-def staged_all(store, uploads: list[tuple[str, bytes]], command):
-    """`command(kept)` with every upload staged for the service to keep, `kept` the list of
-    {upload_id, sha256, name} (files.staged does this for one file). Each staged copy is
-    discarded whatever the answer, and when the store refuses one, those staged before it go
-    too: a refused release leaves nothing behind."""
-    kept: list[dict] = []
-    try:
-        for name, data in uploads:
-            stage = store.stage(data)
-            kept.append({"upload_id": stage["upload_id"], "sha256": stage["sha256"],
-                         "name": name})
-        return command(kept)
-    finally:
-        for file in kept:
-            store.discard(file["upload_id"])
 
 
 def form_errors(page: Page, refused) -> dict:
