@@ -71,11 +71,13 @@ def rates(app: PartnersApplication, data: str, size: int, env: dict) -> dict:
     views = ReportingApplication(Settings.from_env({  # a store of their own, of the same kind
         **env, "SEKLIK_DATA_DIR": f"{data}/r{size}",
         "POSTGRES_SCHEMA_PREFIX": f"{env.get('POSTGRES_SCHEMA_PREFIX', '')}r{size}_"}))
-    views.reset()
+    # a generation of its own, as `seklik reporting rebuild` builds beside the live views
+    views = ReportingApplication(views.settings, generation=views.start_generation())
     started = time.perf_counter()
     TrackedConsumer("partners", views.tracked_position, views.apply_envelope,
                     lambda source, after, limit: app.notifications(after, limit),
-                    apply_batch=views.apply_envelopes).catch_up()
+                    apply_batch=views.apply_envelopes, read_ahead=True).catch_up()
+    views.index()
     rebuilding = total / (time.perf_counter() - started)
     return {"events": total, "read/s": round(reading), "verify/s": round(verifying),
             "verify ratio": f"{verifying / reading:.2f}", "rebuild/s": round(rebuilding),

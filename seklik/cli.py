@@ -7,7 +7,7 @@
   seklik ping SERVICE             exit 0 when SERVICE answers RPC (compose healthcheck)
   seklik report NAME --year Y [--as-of DATE] [--format table|csv|json] [--lang en|id]
   seklik report pph23|ppn --year Y --month M   the month's tax register with its deposits
-  seklik reporting rebuild        empty the views and replay every source (projector stopped)
+  seklik reporting rebuild        rebuild the views from every source while the system runs
   seklik reporting quarantine [--service S] [--format table|json]   what consumers set aside
   seklik reporting retry --service S --source X --notification N    apply it again after a fix
   seklik audit verify [--digest FILE] | digest | replay --as-of DATE --out DIR | trail ID
@@ -222,20 +222,15 @@ def cmd_report(args, settings: Settings) -> int:
 
 
 def cmd_rebuild(args, settings: Settings) -> int:
+    """Rebuild every view from the events while the system runs: into a new generation of
+    tables beside the live ones, caught up with the live position, then switched to in one
+    transaction; the old views serve until the switch and are dropped after it."""
     from services.reporting.application import SOURCES, ReportingApplication
     from shared.consumer import TrackedConsumer, notifications_fetcher
 
-    try:
-        with rpc_proxy(settings, "system", sub="rebuild", timeout=3, token=args.token,
-                       service="reporting") as rpc:
-            rpc.projector.feed_status()
-        print("the projector is running: stop it first (docker compose stop projector), so "
-              "that it does not apply events while the views are emptied", file=sys.stderr)
-        return 2
-    except Exception:
-        pass  # no projector answered: safe to rebuild
-    views = ReportingApplication(settings)
-    views.reset()
+    live = ReportingApplication(settings)
+    old, new = live.generation, live.start_generation()
+    built = ReportingApplication(settings, generation=new)
     rates = []
     with notifications_fetcher(settings, "reporting.rebuild", mint=cli_tokens(
             settings, "rebuild", ("system",), args.token, "reporting")) as fetch, \
@@ -250,12 +245,33 @@ def cmd_rebuild(args, settings: Settings) -> int:
                 bar.advance(len(page))
                 return page
 
-            TrackedConsumer.of(views, source, fetch_counted, "apply_envelope",
-                               "apply_envelopes").catch_up()
+            TrackedConsumer.of(built, source, fetch_counted, "apply_envelope",
+                               "apply_envelopes", read_ahead=True).catch_up()
             rates.append((source, bar.done, bar.close()))
+        built.index()
+        # What the projector applied meanwhile: caught up again until the switch finds the
+        # new views at or past the live ones.
+        for _ in range(SWITCH_ATTEMPTS):
+            for source in SOURCES:
+                TrackedConsumer.of(built, source, fetch, "apply_envelope",
+                                   "apply_envelopes").catch_up()
+            if live.switch_to(new):
+                break
+        else:
+            print(f"the new views (generation {new}) did not catch up with the live ones in "
+                  f"{SWITCH_ATTEMPTS} tries; the live views are unchanged", file=sys.stderr)
+            return 1
     for source, done, rate in rates:
         print(f"{source}: {done:,} events replayed ({rate:,.0f} events/s)")
+    print(f"views of generation {new} are live (built from "
+          + ", ".join(f"{s} up to {built.tracked_position(s)}" for s in SOURCES)
+          + f"); generation {old} is dropped")
+    time.sleep(2 * ReportingApplication.FOLLOW_EVERY)  # readers still on the old ones move
+    live.drop_generation(old)
     return 0
+
+
+SWITCH_ATTEMPTS = 20
 
 
 # The projector and reporting share one store of views: its quarantine is listed by reporting
@@ -787,8 +803,8 @@ def main(argv=None) -> int:
 
     reporting = sub.add_parser("reporting", help="maintain the reporting views")
     reporting_sub = reporting.add_subparsers(dest="action", required=True)
-    rebuild = reporting_sub.add_parser("rebuild", help="empty the views and replay every "
-                                       "source through notifications (stop the projector first)")
+    rebuild = reporting_sub.add_parser("rebuild", help="rebuild the views from every source "
+                                       "beside the live ones, then switch to them (no downtime)")
     rebuild.add_argument("--progress", action="store_true", help="draw the bar even when "
                          "stderr is not a terminal")
     rebuild.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
@@ -43,6 +44,7 @@ from shared import transport  # noqa: F401  (RPC messages stay off the broker's 
 
 log = logging.getLogger(__name__)
 PAGE = 500
+READ_AHEAD_PAGE = 1000  # a rebuild's pages: the most a source answers (shared/application.py)
 APPLY_ATTEMPTS = 5
 PROXY_LIFETIME = 3000  # seconds: a feed renews its RPC proxy (each call carries a fresh token)
 # The store is away or its connection broke: nothing is wrong with the event, so it is not
@@ -50,9 +52,38 @@ PROXY_LIFETIME = 3000  # seconds: a feed renews its RPC proxy (each call carries
 TRANSIENT = (OperationalError, InterfaceError)
 
 
+@contextmanager
+def pages_ahead(fetch, source: str, read_ahead: bool):
+    """`fetch(after)` -> the page after `after`; with `read_ahead`, the page after that one is
+    already being read (in a thread of its own) when it is returned, for a caller that asks
+    page after page. Every call to the source is made from that one thread, one at a time."""
+    if not read_ahead:
+        yield lambda after: fetch(source, after, PAGE)
+        return
+    size = READ_AHEAD_PAGE
+    with ThreadPoolExecutor(1, thread_name_prefix=f"read-ahead-{source}") as reader:
+        ahead: dict = {}
+
+        def read(after: int) -> list[dict]:
+            pending = ahead.pop(after, None) or reader.submit(fetch, source, after, size)
+            page = pending.result()
+            if len(page) == size:
+                ahead.clear()
+                ahead[page[-1]["notification_id"]] = reader.submit(
+                    fetch, source, page[-1]["notification_id"], size)
+            return page
+
+        try:
+            yield read
+        finally:
+            for pending in ahead.values():
+                pending.cancel()
+
+
 class TrackedConsumer:
     def __init__(self, source: str, position, apply, fetch, apply_batch=None, *,
-                 quarantine=None, skip=None, regency: str | None = None):
+                 quarantine=None, skip=None, regency: str | None = None,
+                 read_ahead: bool = False):
         self.source = source
         self._position = position
         self._apply = apply
@@ -76,16 +107,20 @@ class TrackedConsumer:
         # a duplicate without asking the store (a queue full of what catch-up applied drains
         # at the broker's pace, not the database's).
         self._known = 0
+        # A rebuild's catch-up asks for the next page while it applies this one (the source's
+        # reading and the store's writing overlap). Off for a live consumer, whose fetch may be
+        # an RPC proxy that one green thread at a time may use.
+        self._read_ahead = read_ahead
 
     @classmethod
     def of(cls, app, source: str, fetch, handler: str = "apply_envelope",
-           batch_handler: str | None = None) -> "TrackedConsumer":
+           batch_handler: str | None = None, read_ahead: bool = False) -> "TrackedConsumer":
         """A consumer of `source` applying into a ServiceApplication, with its quarantine."""
         return cls(source, position=app.tracked_position, apply=getattr(app, handler),
                    fetch=fetch,
                    apply_batch=getattr(app, batch_handler) if batch_handler else None,
                    quarantine=app.quarantine, skip=app.skip_tracked,
-                   regency=app.settings.regency_code)
+                   regency=app.settings.regency_code, read_ahead=read_ahead)
 
     def position(self) -> int:
         position = self._position(self.source) or 0
@@ -193,8 +228,12 @@ class TrackedConsumer:
     def _fill(self, after: int, upto: int | None) -> dict | None:
         """Apply the source's notifications after `after` (below `upto`); the source's own
         notification `upto`, when its log holds it."""
+        with pages_ahead(self._fetch, self.source, self._read_ahead) as fetch:
+            return self._fill_pages(fetch, after, upto)
+
+    def _fill_pages(self, fetch, after: int, upto: int | None) -> dict | None:
         while True:
-            page = self._fetch(self.source, after, PAGE)
+            page = fetch(after)
             self.fetched += len(page)
             if page:
                 self.latest_seen = max(self.latest_seen, page[-1]["notification_id"])
@@ -214,7 +253,7 @@ class TrackedConsumer:
                 return None
             if len(wanted) < len(page):
                 return next((env for env in page if env["notification_id"] == upto), None)
-            if len(page) < PAGE:
+            if len(page) < (READ_AHEAD_PAGE if self._read_ahead else PAGE):
                 return None
             after = page[-1]["notification_id"]
 

@@ -56,6 +56,22 @@ class _Cursor:
             sql = sql.replace("?", "%s")
         self._cursor.execute(sql, tuple(params))
 
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        """One statement for many rows (psycopg sends them in a pipeline, one round trip)."""
+        if self._pg:
+            sql = sql.replace("?", "%s")
+        self._cursor.executemany(sql, rows)
+
+    def insert_rows(self, table: str, columns: list[str], rows: list[list]) -> None:
+        """Insert many rows: a COPY on PostgreSQL, an executemany on SQLite."""
+        if self._pg:
+            with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            self._cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
     @property
     def returns_rows(self) -> bool:
         description = (self._cursor.description if self._pg
@@ -101,3 +117,134 @@ def advance_tracking(cur: _Cursor, table: str, source: str, notification_id: int
 def tracking_table_sql(table: str) -> str:
     return (f"CREATE TABLE IF NOT EXISTS {table} (source TEXT PRIMARY KEY,"
             " notification_id BIGINT NOT NULL)")
+
+
+class PageWriter:
+    """The writes of a page of events, held and sent once per table when the page ends
+    (`flush`), in the caller's transaction: a table's rows inserted by one `executemany` (SQLite)
+    or one `COPY` (PostgreSQL), its updates grouped into `executemany`s, instead of a statement
+    and a round trip for each.
+
+    The result is the same as executing each write when it was asked, in order: an update or
+    delete changes the rows held for this page in memory at once (only those inserted before
+    it, as the statement would have), and is sent for the rows stored before the page ahead of
+    the page's inserts. A lookup (`one`) reads the rows held first, then the table (its writes
+    sent first). Writes name tables by their logical names (`tables` maps them to SQL names,
+    `columns` gives each table's columns in order)."""
+
+    def __init__(self, cur: _Cursor, tables: dict[str, str], columns: dict[str, list[str]]):
+        self.cur = cur
+        self.tables = tables
+        self.columns = columns
+        self._rows: dict[str, list[list]] = {}         # table -> rows to insert
+        self._sent: dict[str, list[tuple[str, tuple]]] = {}  # table -> statements for stored rows
+        # (table, column) -> value -> the rows held with it, made when first looked up by it
+        self._index: dict[tuple[str, str], dict] = {}
+
+    def insert(self, table: str, *values) -> None:
+        row = list(values)
+        self._rows.setdefault(table, []).append(row)
+        for (indexed, column), rows in self._index.items():
+            if indexed == table:
+                rows.setdefault(row[self.columns[table].index(column)], []).append(row)
+
+    def update(self, table: str, changes: dict, where: dict, unique: bool = False) -> None:
+        """UPDATE table SET changes WHERE each column equals its value (None: IS NULL).
+        `unique`: `where` names one row by its key, so a row held for this page is the only
+        one it can be."""
+        held = self._held(table, where)
+        for row in held:
+            for column, value in changes.items():
+                row[self.columns[table].index(column)] = value
+        for column in changes:  # an index by a column changed is made again when needed
+            self._index.pop((table, column), None)
+        if held and unique:
+            return
+        sets = ", ".join(f"{column} = ?" for column in changes)
+        condition, params = self._condition(where)
+        self._queue(table, f"UPDATE {self.tables[table]} SET {sets} WHERE {condition}",
+                    (*changes.values(), *params))
+
+    def delete(self, table: str, where: dict) -> None:
+        held = self._held(table, where)
+        if held:
+            self._rows[table] = [row for row in self._rows[table]
+                                 if not any(row is h for h in held)]
+            self._index = {key: rows for key, rows in self._index.items() if key[0] != table}
+        condition, params = self._condition(where)
+        self._queue(table, f"DELETE FROM {self.tables[table]} WHERE {condition}", params)
+
+    def one(self, table: str, columns: tuple[str, ...], where: dict,
+            latest: str | None = None) -> tuple | None:
+        """The row matching `where` (of several, the one with the greatest `latest`): those
+        held for this page come after every stored one."""
+        names = self.columns[table]
+        held = self._held(table, where)
+        if held:
+            row = max(held, key=lambda r: r[names.index(latest)]) if latest else held[-1]
+            return tuple(row[names.index(c)] for c in columns)
+        self._send(table, rows=False)
+        condition, params = self._condition(where)
+        order = f" ORDER BY {latest} DESC" if latest else ""
+        self.cur.execute(f"SELECT {', '.join(columns)} FROM {self.tables[table]} WHERE"
+                         f" {condition}{order} LIMIT 1", params)
+        return self.cur.fetchone()
+
+    def flush(self) -> None:
+        for table in list(self._sent) + list(self._rows):
+            self._send(table)
+
+    def _held(self, table: str, where: dict) -> list[list]:
+        if not self._rows.get(table):
+            return []
+        names = self.columns[table]
+        (first, value), *rest = where.items()
+        index = self._index.get((table, first))
+        if index is None:
+            index = self._index[(table, first)] = {}
+            for row in self._rows[table]:
+                index.setdefault(row[names.index(first)], []).append(row)
+        at = [(names.index(column), value) for column, value in rest]
+        return [row for row in index.get(value, ())
+                if all(row[i] == v if v is not None else row[i] is None for i, v in at)]
+
+    @staticmethod
+    def _condition(where: dict) -> tuple[str, tuple]:
+        parts = [f"{column} IS NULL" if value is None else f"{column} = ?"
+                 for column, value in where.items()]
+        return " AND ".join(parts), tuple(v for v in where.values() if v is not None)
+
+    def _queue(self, table: str, sql: str, params: tuple) -> None:
+        self._sent.setdefault(table, []).append((sql, params))
+
+    def _send(self, table: str, rows: bool = True) -> None:
+        """The statements for stored rows, in order (runs of the same statement as one
+        executemany), then the rows held, unless `rows` is False."""
+        statements = self._sent.pop(table, [])
+        start = 0
+        while start < len(statements):
+            end = start
+            while end < len(statements) and statements[end][0] == statements[start][0]:
+                end += 1
+            self.cur.executemany(statements[start][0], [p for _, p in statements[start:end]])
+            start = end
+        held = self._rows.pop(table, []) if rows else []
+        if held:
+            self._index = {key: rows for key, rows in self._index.items() if key[0] != table}
+            self.cur.insert_rows(self.tables[table], self.columns[table], held)
+
+
+def table_columns(definition: str) -> list[str]:
+    """The column names of a CREATE TABLE body, in order ("a TEXT, b INTEGER, PRIMARY KEY
+    (a, b)" -> ["a", "b"])."""
+    columns, depth, part = [], 0, ""
+    for ch in definition + ",":
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            name = part.split()[0]
+            if name.upper() not in ("PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "CONSTRAINT"):
+                columns.append(name)
+            part = ""
+        else:
+            part += ch
+    return columns

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
+import time
 from collections import defaultdict
 
 from services.reporting.domain import (age_days, day_end, gini, mean, per_thousand, rate,
@@ -19,8 +21,10 @@ from services.reporting.domain import (age_days, day_end, gini, mean, per_thousa
 from shared.application import ServiceApplication
 from shared.personal import committed, is_sealed, mask, masked, revealed
 from shared.published import PARTNER_LIFECYCLE_EVENTS, partner_status_after
-from shared.storage import advance_tracking, tracking_table_sql
+from shared.storage import (PageWriter, advance_tracking, table_columns,
+                            tracking_table_sql)
 
+log = logging.getLogger(__name__)
 SOURCES = ("partners", "assessment", "contracts")
 
 TABLES = {
@@ -99,29 +103,44 @@ INDEXES = {
     "partner_status": "partner_id", "audit_events": "originator_id",
     "score_history": "partner_id", "tier_history": "partner_id",
     "payments": "order_id", "contract_ceilings": "contract_id", "pickups": "release_id",
-    "release_recipients": "partner_id",
+    "release_recipients": "partner_id", "payment_rates": "order_id",
 }
+# The ones the projections themselves look rows up by; a rebuild makes the others once, at the
+# end (`index`), not row by row as it inserts.
+WRITE_INDEXES = ("documents", "proofs", "payment_rates")
+COLUMNS = {name: table_columns(columns) for name, columns in TABLES.items()}
 AUDIT_EVENT_COLUMNS = ("source", "notification_id", "originator_id", "originator_version", "type",
                        "at", "actor", "payload", "prev_hash", "hash")
+# json.dumps(value, sort_keys=True), without making an encoder for every call
+canonical = json.JSONEncoder(sort_keys=True).encode
 LIVE_STATUSES = ("placed", "proof_submitted", "proof_accepted", "paid")
 # What a payment records, in whole rupiah (contracts' PaymentRecorded).
 PAYMENT_AMOUNTS = ("dpp", "ppn", "ppn_collected", "pph23", "paid_to_partner", "realised")
 
 
 class ReportingApplication(ServiceApplication):
+    """The views of one generation at a time. The store holds the live generation's tables
+    (generation 0 has the plain names, generation g their names prefixed `g<g>_`) and, while a
+    rebuild runs, the next one's, built beside them from the events; `switch_to` makes the new
+    one live in one transaction, once it has caught up with the live one (ARCHITECTURE.md:
+    rebuild without downtime). An application made for the live views follows a switch: the
+    projector at its next transaction, a reader within FOLLOW_EVERY seconds."""
     name = "reporting"
+    FOLLOW_EVERY = 1.0
 
-    def __init__(self, settings=None, env=None, clock=None):
+    def __init__(self, settings=None, env=None, clock=None, generation: int | None = None):
         super().__init__(settings, env, clock)
-        self.t = {name: self.sql.table(name) for name in TABLES}
-        self.tracking = self.sql.table("view_tracking")
+        self.live_table = self.sql.table("view_live")
+        self.generations = self.sql.table("view_generations")
         with self.sql.transaction() as cur:
-            cur.execute(tracking_table_sql(self.tracking))
-            for name, columns in TABLES.items():
-                cur.execute(f"CREATE TABLE IF NOT EXISTS {self.t[name]} ({columns})")
-            for name, columns in INDEXES.items():
-                index = f"{name}_by_{columns.replace(', ', '_')}"
-                cur.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {self.t[name]} ({columns})")
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {self.live_table} (id INTEGER PRIMARY KEY,"
+                        " generation INTEGER NOT NULL)")
+            cur.execute(f"INSERT INTO {self.live_table} VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {self.generations} (generation INTEGER"
+                        " PRIMARY KEY, state TEXT, started_at TEXT, switched_at TEXT)")
+        self.pinned = generation is not None  # a rebuild's own generation, not the live one
+        self._made: set[int] = set()
+        self._use(generation if self.pinned else self.live_generation())
         self.projections = {
             "partners": {"PartnerRegistered": self._partner_registered,
                          "DocumentSubmitted": self._document_submitted,
@@ -151,6 +170,124 @@ class ReportingApplication(ServiceApplication):
                           "PickupReviewed": self._pickup_reviewed},
         }
 
+    # Generations of the views -----------------------------------------------------------
+
+    def tables_of(self, generation: int) -> dict[str, str]:
+        prefix = f"g{generation}_" if generation else ""
+        return {name: self.sql.table(prefix + name)
+                for name in (*TABLES, "view_tracking")}
+
+    def _use(self, generation: int, cur=None) -> None:
+        if generation not in self._made:
+            if cur is None:
+                with self.sql.transaction() as cur:
+                    self._make(cur, generation)
+            else:
+                self._make(cur, generation)
+            self._made.add(generation)
+        tables = self.tables_of(generation)
+        self._tracking = tables.pop("view_tracking")
+        self._t, self.generation, self._checked = tables, generation, time.monotonic()
+
+    def _make(self, cur, generation: int) -> None:
+        tables = self.tables_of(generation)
+        cur.execute(tracking_table_sql(tables["view_tracking"]))
+        for name, columns in TABLES.items():
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {tables[name]} ({columns})")
+        self._index(cur, generation, WRITE_INDEXES if self.pinned else INDEXES)
+
+    def _index(self, cur, generation: int, names) -> None:
+        tables, prefix = self.tables_of(generation), f"g{generation}_" if generation else ""
+        for name in names:
+            columns = INDEXES[name]
+            index = f"{prefix}{name}_by_{columns.replace(', ', '_')}"
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {tables[name]} ({columns})")
+
+    def index(self) -> None:
+        """The indexes a rebuild left to the end (the queries' own), made once over the rows
+        it wrote."""
+        with self.sql.transaction() as cur:
+            self._index(cur, self.generation, INDEXES)
+
+    @property
+    def t(self) -> dict[str, str]:
+        """The view tables of this application's generation (the live one, looked up again
+        when FOLLOW_EVERY seconds have passed, unless pinned)."""
+        if not self.pinned and time.monotonic() - self._checked > self.FOLLOW_EVERY:
+            self._follow(self.live_generation())
+        return self._t
+
+    @property
+    def tracking(self) -> str:
+        self.t  # noqa: B018 (follows a switch)
+        return self._tracking
+
+    def _follow(self, generation: int, cur=None) -> None:
+        if generation != self.generation:
+            log.info("reporting views: generation %d is live (was %d)", generation,
+                     self.generation)
+            self._use(generation, cur)
+        self._checked = time.monotonic()
+
+    def live_generation(self, cur=None) -> int:
+        sql = f"SELECT generation FROM {self.live_table} WHERE id = 1"
+        if cur is None:
+            return self.sql.query(sql)[0][0]
+        cur.execute(sql)
+        return cur.fetchone()[0]
+
+    def _hold_live(self, cur) -> int:
+        """The live generation, held until this transaction ends: a switch waits for it (and
+        this waits for a switch under way)."""
+        if self.sql.is_postgres:
+            cur.execute(f"SELECT generation FROM {self.live_table} WHERE id = 1 FOR SHARE")
+            return cur.fetchone()[0]
+        # SQLite: the write lock, taken now, before anything is read
+        cur.execute(f"UPDATE {self.live_table} SET generation = generation WHERE id = 1")
+        return self.live_generation(cur)
+
+    def start_generation(self) -> int:
+        """A new generation to rebuild into (what an interrupted rebuild left is dropped)."""
+        with self.sql.transaction() as cur:
+            cur.execute(f"SELECT MAX(generation) FROM {self.generations}")
+            new = max(cur.fetchone()[0] or 0, self.live_generation(cur)) + 1
+            cur.execute(f"INSERT INTO {self.generations} VALUES (?, 'building', ?, NULL)",
+                        (new, self.now().isoformat()))
+        self.drop_generation(new)
+        return new
+
+    def switch_to(self, generation: int) -> bool:
+        """Make `generation` live, in one transaction, if it has applied at least what the
+        live generation has of every source; False (nothing changed) if it is behind."""
+        with self.sql.transaction() as cur:
+            cur.execute(f"UPDATE {self.live_table} SET generation = generation WHERE id = 1")
+            live = self.live_generation(cur)  # held: the projector waits from here
+            positions = []
+            for g in (live, generation):
+                cur.execute(f"SELECT source, notification_id FROM "
+                            f"{self.tables_of(g)['view_tracking']}")
+                positions.append(dict(cur.fetchall()))
+            if any(positions[1].get(s, 0) < n for s, n in positions[0].items()):
+                return False
+            cur.execute(f"UPDATE {self.live_table} SET generation = ? WHERE id = 1",
+                        (generation,))
+            cur.execute(f"UPDATE {self.generations} SET state = 'live', switched_at = ?"
+                        " WHERE generation = ?", (self.now().isoformat(), generation))
+            cur.execute(f"UPDATE {self.generations} SET state = 'retired' WHERE generation = ?",
+                        (live,))
+        self._follow(generation)
+        return True
+
+    def drop_generation(self, generation: int) -> None:
+        """Drop a generation's tables (one retired after a switch, or left by a rebuild that
+        stopped). Never the live one."""
+        with self.sql.transaction() as cur:
+            if generation == self.live_generation(cur):
+                raise ValueError(f"generation {generation} is live")
+            for table in self.tables_of(generation).values():
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+        self._made.discard(generation)
+
     # Applying envelopes ------------------------------------------------------------------
 
     def tracked_position(self, source: str) -> int:
@@ -165,34 +302,45 @@ class ReportingApplication(ServiceApplication):
             self.apply_envelopes([envelope])
             return
         with self.sql.transaction() as cur:
-            self._apply(cur, envelope)
+            page = self._page(cur)
+            self._apply(page, envelope)
+            page.flush()
 
     def skip_tracked(self, envelope: dict) -> None:
         """Move the position past a quarantined envelope, changing no view."""
         with self.sql.transaction() as cur:
-            advance_tracking(cur, self.tracking, envelope["source"],
+            self._page(cur)
+            advance_tracking(cur, self._tracking, envelope["source"],
                              envelope["notification_id"])
 
     def apply_envelopes(self, envelopes: list[dict]) -> None:
         """Apply consecutive envelopes of one source, in order, in one transaction (all or
         none): the position moves once, to the last of them, and only forward."""
         with self.sql.transaction() as cur:
-            advance_tracking(cur, self.tracking, envelopes[0]["source"],
+            page = self._page(cur)
+            advance_tracking(cur, self._tracking, envelopes[0]["source"],
                              envelopes[-1]["notification_id"],
                              first=envelopes[0]["notification_id"])
             for envelope in envelopes:
-                self._apply(cur, envelope)
+                self._apply(page, envelope)
+            page.flush()
 
-    def _apply(self, cur, envelope: dict) -> None:
+    def _page(self, cur) -> PageWriter:
+        """The views' writes of one page of events, sent once per table at its end, into the
+        generation live now (held until the transaction ends), or the pinned one."""
+        if not self.pinned:
+            self._follow(self._hold_live(cur), cur)
+        return PageWriter(cur, self._t, COLUMNS)
+
+    def _apply(self, page: PageWriter, envelope: dict) -> None:
         project = self.projections.get(envelope["source"], {}).get(envelope["type"])
-        cur.execute(f"INSERT INTO {self.t['audit_events']} VALUES (?,?,?,?,?,?,?,?,?,?)", (
+        page.insert("audit_events", *(
             envelope["source"], envelope["notification_id"], envelope["originator_id"],
             envelope["originator_version"], envelope["type"], envelope["timestamp"],
-            json.dumps(envelope["actor"], sort_keys=True),
-            self._protect(json.dumps(envelope["payload"], sort_keys=True)),
+            canonical(envelope["actor"]), self._protect(canonical(envelope["payload"])),
             envelope["prev_hash"], envelope["hash"]))
         if project is not None:
-            project(cur, envelope, envelope["payload"])
+            project(page, envelope, envelope["payload"])
 
     def reset(self) -> None:
         """Empty every view and forget every position (the start of a rebuild)."""
@@ -220,80 +368,74 @@ class ReportingApplication(ServiceApplication):
             "partner_npwp"])
         return views
 
-    def _ins(self, cur, table: str, *values) -> None:
-        marks = ",".join("?" * len(values))
-        cur.execute(f"INSERT INTO {self.t[table]} VALUES ({marks})", values)
+    def _partner_registered(self, page, env, p):
+        page.insert("partners", env["originator_id"], p["legal_name"], p["brand_name"],
+                    p["legal_form"], p["media_type"], int(p["pkp"]), env["timestamp"])
+        page.insert("partner_status", env["notification_id"], env["originator_id"],
+                    env["timestamp"], "registered", None)
+        page.insert("partner_names", env["notification_id"], env["originator_id"],
+                    env["timestamp"], p["legal_name"], p["brand_name"])
+        self._partner_npwp(page, env["originator_id"], p.get("npwp"))
 
-    def _partner_registered(self, cur, env, p):
-        self._ins(cur, "partners", env["originator_id"], p["legal_name"], p["brand_name"],
-                  p["legal_form"], p["media_type"], int(p["pkp"]), env["timestamp"])
-        self._ins(cur, "partner_status", env["notification_id"], env["originator_id"],
-                  env["timestamp"], "registered", None)
-        self._ins(cur, "partner_names", env["notification_id"], env["originator_id"],
-                  env["timestamp"], p["legal_name"], p["brand_name"])
-        self._partner_npwp(cur, env["originator_id"], p.get("npwp"))
-
-    def _identity_changed(self, cur, env, p):
+    def _identity_changed(self, page, env, p):
         # Only the names show in the views; an address, contact or account changed is in the
         # partner's file (partners), and the account number never reaches a view here.
         applied = p.get("applied") or {}
         if "legal_name" not in applied and "brand_name" not in applied:
             return
-        legal, brand = cur_fetch(cur, f"SELECT legal_name, brand_name FROM "
-                                      f"{self.t['partners']} WHERE partner_id = ?",
-                                 (env["originator_id"],))
+        legal, brand = found(page.one("partners", ("legal_name", "brand_name"),
+                                      {"partner_id": env["originator_id"]}))
         legal, brand = applied.get("legal_name", legal), applied.get("brand_name", brand)
-        cur.execute(f"UPDATE {self.t['partners']} SET legal_name = ?, brand_name = ?"
-                    " WHERE partner_id = ?", (legal, brand, env["originator_id"]))
-        self._ins(cur, "partner_names", env["notification_id"], env["originator_id"],
-                  env["timestamp"], legal, brand)
+        page.update("partners", {"legal_name": legal, "brand_name": brand},
+                    {"partner_id": env["originator_id"]}, unique=True)
+        page.insert("partner_names", env["notification_id"], env["originator_id"],
+                    env["timestamp"], legal, brand)
 
-    def _pkp_status(self, cur, env, p):
-        self._ins(cur, "partner_pkp", env["notification_id"], env["originator_id"],
-                  env["timestamp"], p["effective_from"], int(p["pkp"]))
+    def _pkp_status(self, page, env, p):
+        page.insert("partner_pkp", env["notification_id"], env["originator_id"],
+                    env["timestamp"], p["effective_from"], int(p["pkp"]))
 
-    def _partner_status(self, cur, env, p):
+    def _partner_status(self, page, env, p):
         reason = p.get("reason") or p.get("note") or (
             f"activated for {p['fiscal_year']}" if "fiscal_year" in p else None)
-        self._ins(cur, "partner_status", env["notification_id"], env["originator_id"],
-                  env["timestamp"], partner_status_after(env), reason)
+        page.insert("partner_status", env["notification_id"], env["originator_id"],
+                    env["timestamp"], partner_status_after(env), reason)
         if env["type"] == "PartnerActivated":
-            self._ins(cur, "partner_years", env["originator_id"], p["fiscal_year"],
-                      env["timestamp"])
+            page.insert("partner_years", env["originator_id"], p["fiscal_year"],
+                        env["timestamp"])
 
-    def _document_submitted(self, cur, env, p):
+    def _document_submitted(self, page, env, p):
         # The number arrives sealed; the view keeps it masked (never clear), as the roles
         # without personal data see it; the sealed number stays in audit_events.
-        shown = masked(revealed(p, self.mapper.cipher))
-        cur.execute(f"UPDATE {self.t['documents']} SET superseded_at = ? WHERE partner_id = ?"
-                    " AND kind = ? AND superseded_at IS NULL",
-                    (env["timestamp"], env["originator_id"], p["kind"]))
-        self._ins(cur, "documents", p["document_id"], env["originator_id"], p["kind"],
-                  shown["number"], p["issued_on"], p["valid_until"], env["timestamp"], None,
-                  "pending", None, None)
+        shown = masked(revealed({"kind": p["kind"], "number": p["number"]}, self.mapper.cipher))
+        page.update("documents", {"superseded_at": env["timestamp"]},
+                    {"partner_id": env["originator_id"], "kind": p["kind"],
+                     "superseded_at": None})
+        page.insert("documents", p["document_id"], env["originator_id"], p["kind"],
+                    shown["number"], p["issued_on"], p["valid_until"], env["timestamp"], None,
+                    "pending", None, None)
 
-    def _document_reviewed(self, cur, env, p):
-        cur.execute(f"UPDATE {self.t['documents']} SET review = ?, reviewed_at = ?, note = ?"
-                    " WHERE document_id = ?",
-                    (p["decision"], env["timestamp"], p["note"], p["document_id"]))
+    def _document_reviewed(self, page, env, p):
+        page.update("documents", {"review": p["decision"], "reviewed_at": env["timestamp"],
+                                  "note": p["note"]},
+                    {"document_id": p["document_id"]}, unique=True)
 
-    def _press_council(self, cur, env, p):
-        self._ins(cur, "press_council", env["notification_id"], env["originator_id"],
-                  env["timestamp"], p["status"])
+    def _press_council(self, page, env, p):
+        page.insert("press_council", env["notification_id"], env["originator_id"],
+                    env["timestamp"], p["status"])
 
-    def _assessment_opened(self, cur, env, p):
-        self._ins(cur, "assessments", env["originator_id"], p["partner_id"], p["fiscal_year"])
+    def _assessment_opened(self, page, env, p):
+        page.insert("assessments", env["originator_id"], p["partner_id"], p["fiscal_year"])
 
-    def _score_changed(self, cur, env, p):
-        partner_id, year = cur_fetch(cur, f"SELECT partner_id, fiscal_year FROM "
-                                          f"{self.t['assessments']} WHERE assessment_id = ?",
-                                     (env["originator_id"],))
+    def _score_changed(self, page, env, p):
+        partner_id, year = found(page.one("assessments", ("partner_id", "fiscal_year"),
+                                          {"assessment_id": env["originator_id"]}))
         cause = env["actor"].get("cause")
-        self._ins(cur, "score_history", env["notification_id"], partner_id, year,
-                  env["timestamp"], p["criterion"], p["old"], p["new"], p["reason"],
-                  env["actor"]["sub"], cause and f"{cause['type']} by {cause['by']}")
+        page.insert("score_history", env["notification_id"], partner_id, year,
+                    env["timestamp"], p["criterion"], p["old"], p["new"], p["reason"],
+                    env["actor"]["sub"], cause and f"{cause['type']} by {cause['by']}")
 
-    def _tier(self, cur, env, p):
+    def _tier(self, page, env, p):
         if env["type"] == "AssessmentFinalized":
             old, new, old_total, why = None, p["tier"], None, (
                 f"assessment finalised (rubric version {p['rubric_version']})")
@@ -301,117 +443,117 @@ class ReportingApplication(ServiceApplication):
         else:
             old, new, old_total, new_total, why = (p["old_tier"], p["new_tier"],
                                                    p["old_total"], p["new_total"], p["cause"])
-        self._ins(cur, "tier_history", env["notification_id"], p["partner_id"],
-                  p["fiscal_year"], env["timestamp"], old, new, old_total, new_total,
-                  env["actor"]["sub"], why)
+        page.insert("tier_history", env["notification_id"], p["partner_id"],
+                    p["fiscal_year"], env["timestamp"], old, new, old_total, new_total,
+                    env["actor"]["sub"], why)
 
-    def _budget(self, cur, env, p):
+    def _budget(self, page, env, p):
         if env["type"] == "BudgetSet":
-            self._ins(cur, "budgets", env["originator_id"], p["fiscal_year"],
-                      p["activity_code"], p["name"])
+            page.insert("budgets", env["originator_id"], p["fiscal_year"],
+                        p["activity_code"], p["name"])
         else:
-            cur.execute(f"UPDATE {self.t['budgets']} SET name = ? WHERE budget_id = ?",
-                        (p["name"], env["originator_id"]))
-        self._ins(cur, "budget_pagu", env["notification_id"], env["originator_id"],
-                  env["timestamp"], p["pagu"])
+            page.update("budgets", {"name": p["name"]}, {"budget_id": env["originator_id"]},
+                        unique=True)
+        page.insert("budget_pagu", env["notification_id"], env["originator_id"],
+                    env["timestamp"], p["pagu"])
 
-    def _contract_signed(self, cur, env, p):
-        self._ins(cur, "contracts", env["originator_id"], p["number"], p["partner_id"],
-                  p["fiscal_year"], p["activity_code"], p["tier"], p["ceiling"],
-                  env["timestamp"])
+    def _contract_signed(self, page, env, p):
+        page.insert("contracts", env["originator_id"], p["number"], p["partner_id"],
+                    p["fiscal_year"], p["activity_code"], p["tier"], p["ceiling"],
+                    env["timestamp"])
 
-    def _order_placed(self, cur, env, p):
-        self._ins(cur, "orders", env["originator_id"], p["contract_id"], p["partner_id"],
-                  p["fiscal_year"], p["activity_code"], p["media_type"], p["tier"],
-                  p["product"], p["quantity"], p["title"], p["publish_by"], p["proof_due"],
-                  env["timestamp"], None, None, None)
-        self._status(cur, env, "placed")
+    def _order_placed(self, page, env, p):
+        page.insert("orders", env["originator_id"], p["contract_id"], p["partner_id"],
+                    p["fiscal_year"], p["activity_code"], p["media_type"], p["tier"],
+                    p["product"], p["quantity"], p["title"], p["publish_by"], p["proof_due"],
+                    env["timestamp"], None, None, None)
+        self._status(page, env, "placed")
 
-    def _price(self, cur, env, p):
-        cur.execute(f"UPDATE {self.t['orders']} SET standard_version = ?, unit_price = ?,"
-                    " gross = ? WHERE order_id = ?",
-                    (p["standard_version"], p["unit_price"], p["gross"], env["originator_id"]))
+    def _price(self, page, env, p):
+        page.update("orders", {"standard_version": p["standard_version"],
+                               "unit_price": p["unit_price"], "gross": p["gross"]},
+                    {"order_id": env["originator_id"]}, unique=True)
 
-    def _release_published(self, cur, env, p):
-        self._ins(cur, "releases", env["originator_id"], p["title"], p["release_date"],
-                  p["fiscal_year"], p["embargo_until"], env["timestamp"])
+    def _release_published(self, page, env, p):
+        page.insert("releases", env["originator_id"], p["title"], p["release_date"],
+                    p["fiscal_year"], p["embargo_until"], env["timestamp"])
         for partner_id in p["recipients"]:
-            self._ins(cur, "release_recipients", env["originator_id"], partner_id,
-                      env["timestamp"])
+            page.insert("release_recipients", env["originator_id"], partner_id,
+                        env["timestamp"])
 
-    def _pickup_filed(self, cur, env, p):
-        self._ins(cur, "pickups", p["pickup_id"], env["originator_id"], p["partner_id"],
-                  env["timestamp"], p["kind"], p["reference"], p["published_on"],
-                  sum((p.get("reach") or {}).values()), "pending", None, None)
+    def _pickup_filed(self, page, env, p):
+        page.insert("pickups", p["pickup_id"], env["originator_id"], p["partner_id"],
+                    env["timestamp"], p["kind"], p["reference"], p["published_on"],
+                    sum((p.get("reach") or {}).values()), "pending", None, None)
 
-    def _pickup_reviewed(self, cur, env, p):
-        cur.execute(f"UPDATE {self.t['pickups']} SET review = ?, reviewed_at = ?, note = ?"
-                    " WHERE pickup_id = ?",
-                    (p["decision"], env["timestamp"], p["note"], p["pickup_id"]))
+    def _pickup_reviewed(self, page, env, p):
+        page.update("pickups", {"review": p["decision"], "reviewed_at": env["timestamp"],
+                                "note": p["note"]},
+                    {"pickup_id": p["pickup_id"]}, unique=True)
 
-    def _proof_submitted(self, cur, env, p):
+    def _proof_submitted(self, page, env, p):
         reach = sum((p.get("reach") or {}).values())
-        self._ins(cur, "proofs", env["notification_id"], env["originator_id"],
-                  env["timestamp"], p["published_on"], reach, "pending", None)
-        self._status(cur, env, "proof_submitted")
+        page.insert("proofs", env["notification_id"], env["originator_id"],
+                    env["timestamp"], p["published_on"], reach, "pending", None)
+        self._status(page, env, "proof_submitted")
 
-    def _proof_reviewed(self, cur, env, p):
-        cur.execute(f"UPDATE {self.t['proofs']} SET review = ?, reviewed_at = ? WHERE seq ="
-                    f" (SELECT MAX(seq) FROM {self.t['proofs']} WHERE order_id = ?)",
-                    (p["decision"], env["timestamp"], env["originator_id"]))
-        self._status(cur, env, "proof_accepted" if p["decision"] == "accepted" else "placed")
+    def _proof_reviewed(self, page, env, p):
+        latest = page.one("proofs", ("seq",), {"order_id": env["originator_id"]}, latest="seq")
+        if latest is not None:  # the order's latest proof
+            page.update("proofs", {"review": p["decision"], "reviewed_at": env["timestamp"]},
+                        {"seq": latest[0]}, unique=True)
+        self._status(page, env, "proof_accepted" if p["decision"] == "accepted" else "placed")
 
-    def _order_closed(self, cur, env, p):
-        self._status(cur, env, "expired" if env["type"] == "OrderExpired" else "cancelled")
+    def _order_closed(self, page, env, p):
+        self._status(page, env, "expired" if env["type"] == "OrderExpired" else "cancelled")
 
-    def _payment(self, cur, env, p):
-        self._ins(cur, "payments", env["originator_id"], env["timestamp"], p["sp2d_number"],
-                  p["paid_on"], p["dpp"], p["ppn"], p["ppn_collected"], p["pph23"],
-                  p["paid_to_partner"], p["realised"], p["tax_rules_version"])
-        self._payment_rates(cur, env, p)
-        self._status(cur, env, "paid")
+    def _payment(self, page, env, p):
+        page.insert("payments", env["originator_id"], env["timestamp"], p["sp2d_number"],
+                    p["paid_on"], p["dpp"], p["ppn"], p["ppn_collected"], p["pph23"],
+                    p["paid_to_partner"], p["realised"], p["tax_rules_version"])
+        self._payment_rates(page, env, p)
+        self._status(page, env, "paid")
 
-    def _payment_reversed(self, cur, env, p):
-        self._ins(cur, "payment_reversals", env["notification_id"], env["originator_id"],
-                  env["timestamp"], p["sp2d_number"], p["reversed_on"], p["reason"])
-        self._status(cur, env, "proof_accepted")
+    def _payment_reversed(self, page, env, p):
+        page.insert("payment_reversals", env["notification_id"], env["originator_id"],
+                    env["timestamp"], p["sp2d_number"], p["reversed_on"], p["reason"])
+        self._status(page, env, "proof_accepted")
 
-    def _contract_amended(self, cur, env, p):
+    def _contract_amended(self, page, env, p):
         if p["ceiling"] != p["old_ceiling"]:
-            self._ins(cur, "contract_ceilings", env["notification_id"], env["originator_id"],
-                      env["timestamp"], p["ceiling"] - p["old_ceiling"], p["reason"])
+            page.insert("contract_ceilings", env["notification_id"], env["originator_id"],
+                        env["timestamp"], p["ceiling"] - p["old_ceiling"], p["reason"])
 
-    def _contract_terminated(self, cur, env, p):
+    def _contract_terminated(self, page, env, p):
         if p["released"]:
-            self._ins(cur, "contract_ceilings", env["notification_id"], env["originator_id"],
-                      env["timestamp"], -p["released"], p["reason"])
+            page.insert("contract_ceilings", env["notification_id"], env["originator_id"],
+                        env["timestamp"], -p["released"], p["reason"])
 
-    def _contract_released(self, cur, env, p):
-        self._ins(cur, "contract_ceilings", env["notification_id"], env["originator_id"],
-                  env["timestamp"], -p["amount"], p["reason"])
+    def _contract_released(self, page, env, p):
+        page.insert("contract_ceilings", env["notification_id"], env["originator_id"],
+                    env["timestamp"], -p["amount"], p["reason"])
 
-    def _partner_npwp(self, cur, partner_id: str, npwp) -> None:
+    def _partner_npwp(self, page, partner_id: str, npwp) -> None:
         # Sealed as the event carries it (the same text on every rebuild); a number that
         # arrived in clear (no cipher upstream) is kept masked, never clear.
         kept = json.dumps(npwp, sort_keys=True) if is_sealed(npwp) else json.dumps(mask(npwp))
-        self._ins(cur, "partner_npwp", partner_id, kept)
+        page.insert("partner_npwp", partner_id, kept)
 
-    def _payment_rates(self, cur, env, p):
+    def _payment_rates(self, page, env, p):
         rates = p.get("rates") or {}
         # paid again after a reversal (issue 13, item 7): the rates of the payment standing
-        cur.execute(f"DELETE FROM {self.t['payment_rates']} WHERE order_id = ?",
-                    (env["originator_id"],))
-        self._ins(cur, "payment_rates", p["sp2d_number"], env["originator_id"],
-                  int(bool(p.get("pkp"))), rates.get("ppn_rate"), rates.get("dpp_factor"),
-                  rates.get("pph23_rate"))
+        page.delete("payment_rates", {"order_id": env["originator_id"]})
+        page.insert("payment_rates", p["sp2d_number"], env["originator_id"],
+                    int(bool(p.get("pkp"))), rates.get("ppn_rate"), rates.get("dpp_factor"),
+                    rates.get("pph23_rate"))
 
-    def _tax_deposit(self, cur, env, p):
-        self._ins(cur, "tax_deposits", p["ntpn"], env["timestamp"], p["kind"], p["period"],
-                  p["amount"], p["paid_on"])
+    def _tax_deposit(self, page, env, p):
+        page.insert("tax_deposits", p["ntpn"], env["timestamp"], p["kind"], p["period"],
+                    p["amount"], p["paid_on"])
 
-    def _status(self, cur, env, status: str):
-        self._ins(cur, "order_status", env["notification_id"], env["originator_id"],
-                  env["timestamp"], status)
+    def _status(self, page, env, status: str):
+        page.insert("order_status", env["notification_id"], env["originator_id"],
+                    env["timestamp"], status)
 
     # Reading, as of a date ---------------------------------------------------------------
 
@@ -955,9 +1097,7 @@ class ReportingApplication(ServiceApplication):
         return {source: self.tracked_position(source) for source in SOURCES}
 
 
-def cur_fetch(cur, sql: str, params) -> tuple:
-    cur.execute(sql, params)
-    row = cur.fetchone()
+def found(row: tuple | None) -> tuple:
     if row is None:
-        raise LookupError(f"nothing for {params} in: {sql}")
+        raise LookupError("the event names a row no earlier event made")
     return row

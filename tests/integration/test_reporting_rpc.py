@@ -143,14 +143,34 @@ def test_reports_and_rebuild_from_the_command_line(cluster):
     table = seklik("report", "outstanding", env=env).stdout
     assert "age_days" in table.splitlines()[0]
 
-    refused = seklik("reporting", "rebuild", env=env)
-    assert refused.returncode == 2 and "stop it first" in refused.stderr
-    before = live_views(cluster, cluster_postgres(cluster))
-    cluster.processes[3].stop()
+    # The rebuild runs while orders are traded, the projector applies them and readers read
+    # (issue 18): the old views answer until the switch, the new ones after it.
+    answered, failed, done = [], [], eventlet.event.Event()
+
+    def read_all_along():
+        with cluster.rpc("auditor") as auditor:
+            while not done.ready():
+                try:
+                    answered.append(auditor.reporting.budget_realization(YEAR)[0]["pagu"])
+                except Exception as exc:  # any refusal or failure while the views switch
+                    failed.append(repr(exc))
+                eventlet.sleep(0.05)
+
+    reader = eventlet.spawn(read_all_along)
+    trading = eventlet.spawn(lambda: [trade(cluster, contracts[n % 2], n) for n in range(4, 8)])
     rebuilt = seklik("reporting", "rebuild", env={**env, "SEKLIK_TOKEN": token("system")})
+    trading.wait()
+    done.send()
+    reader.wait()
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert "events replayed" in rebuilt.stdout
-    assert live_views(cluster, cluster_postgres(cluster)) == before
+    assert "events replayed" in rebuilt.stdout and "generation 1 are live" in rebuilt.stdout
+    assert not failed and len(answered) > 5 and set(answered) == {500_000_000}
+    with cluster.rpc("admin") as admin:
+        assert eventually(lambda: caught_up(admin), timeout=60)
+    assert eventually(lambda: live_views(cluster, cluster_postgres(cluster)) == rebuilt_views(
+        cluster, cluster_postgres(cluster)), timeout=30)
+    assert ReportingApplication(Settings.from_env({**cluster.env, "SEKLIK_ENV": "development"})
+                                ).generation == 1
 
 
 def cluster_postgres(cluster) -> dict:
