@@ -7,7 +7,7 @@
   seklik ping SERVICE             exit 0 when SERVICE answers RPC (compose healthcheck)
   seklik report NAME --year Y [--as-of DATE] [--format table|csv|json] [--lang en|id]
   seklik report pph23|ppn --year Y --month M   the month's tax register with its deposits
-  seklik reporting rebuild        rebuild the views from every source while the system runs
+  seklik reporting rebuild [--if-changed]   rebuild the views while the system runs
   seklik reporting quarantine [--service S] [--format table|json]   what consumers set aside
   seklik reporting retry --service S --source X --notification N    apply it again after a fix
   seklik audit verify [--digest FILE] | digest | replay --as-of DATE --out DIR | trail ID
@@ -225,10 +225,14 @@ def cmd_rebuild(args, settings: Settings) -> int:
     """Rebuild every view from the events while the system runs: into a new generation of
     tables beside the live ones, caught up with the live position, then switched to in one
     transaction; the old views serve until the switch and are dropped after it."""
-    from services.reporting.application import SOURCES, ReportingApplication
+    from services.reporting.application import PROJECTION, SOURCES, ReportingApplication
     from shared.consumer import TrackedConsumer, notifications_fetcher
 
     live = ReportingApplication(settings)
+    if args.if_changed and live.live_projection() == PROJECTION:
+        print(f"the live views were built by this projection (version {PROJECTION}): "
+              "nothing to rebuild")
+        return 0
     old, new = live.generation, live.start_generation()
     built = ReportingApplication(settings, generation=new)
     rates = []
@@ -807,6 +811,8 @@ def main(argv=None) -> int:
                                        "beside the live ones, then switch to them (no downtime)")
     rebuild.add_argument("--progress", action="store_true", help="draw the bar even when "
                          "stderr is not a terminal")
+    rebuild.add_argument("--if-changed", action="store_true", help="only when the live "
+                         "views were built by another projection version (on deploy)")
     rebuild.add_argument("--token", default=os.environ.get("SEKLIK_TOKEN"))
     rebuild.set_defaults(run=cmd_rebuild)
     quarantine = reporting_sub.add_parser("quarantine", help="list what every consumer could "

@@ -111,6 +111,10 @@ WRITE_INDEXES = ("documents", "proofs", "payment_rates")
 COLUMNS = {name: table_columns(columns) for name, columns in TABLES.items()}
 AUDIT_EVENT_COLUMNS = ("source", "notification_id", "originator_id", "originator_version", "type",
                        "at", "actor", "payload", "prev_hash", "hash")
+# What the projections write: raised with every change to TABLES or to what an event writes
+# into them. A generation records the version that built it; `seklik reporting rebuild
+# --if-changed` (run on deploy) rebuilds beside the live views when theirs differs.
+PROJECTION = 2
 # json.dumps(value, sort_keys=True), without making an encoder for every call
 canonical = json.JSONEncoder(sort_keys=True).encode
 LIVE_STATUSES = ("placed", "proof_submitted", "proof_accepted", "paid")
@@ -137,7 +141,8 @@ class ReportingApplication(ServiceApplication):
                         " generation INTEGER NOT NULL)")
             cur.execute(f"INSERT INTO {self.live_table} VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
             cur.execute(f"CREATE TABLE IF NOT EXISTS {self.generations} (generation INTEGER"
-                        " PRIMARY KEY, state TEXT, started_at TEXT, switched_at TEXT)")
+                        " PRIMARY KEY, state TEXT, started_at TEXT, switched_at TEXT,"
+                        " projection INTEGER)")
         self.pinned = generation is not None  # a rebuild's own generation, not the live one
         self._made: set[int] = set()
         self._use(generation if self.pinned else self.live_generation())
@@ -251,10 +256,17 @@ class ReportingApplication(ServiceApplication):
         with self.sql.transaction() as cur:
             cur.execute(f"SELECT MAX(generation) FROM {self.generations}")
             new = max(cur.fetchone()[0] or 0, self.live_generation(cur)) + 1
-            cur.execute(f"INSERT INTO {self.generations} VALUES (?, 'building', ?, NULL)",
-                        (new, self.now().isoformat()))
+            cur.execute(f"INSERT INTO {self.generations} VALUES (?, 'building', ?, NULL, ?)",
+                        (new, self.now().isoformat(), PROJECTION))
         self.drop_generation(new)
         return new
+
+    def live_projection(self) -> int | None:
+        """The PROJECTION version that built the live views (None: built before versions
+        were recorded, generation 0 of an older store)."""
+        rows = self.sql.query(f"SELECT projection FROM {self.generations} WHERE generation = ?",
+                              (self.live_generation(),))
+        return rows[0][0] if rows else None
 
     def switch_to(self, generation: int) -> bool:
         """Make `generation` live, in one transaction, if it has applied at least what the

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from services.reporting.application import ReportingApplication
+from services.reporting.application import PROJECTION, ReportingApplication
 from shared.config import Settings
 from shared.consumer import TrackedConsumer
 from tests.world import (FINANCE, MEDIA, YEAR, accepted, clock, contract, order,  # noqa: F401
@@ -167,7 +167,7 @@ def test_a_rebuild_page_by_page_equals_the_views_built_event_by_event(season, tm
 def test_a_rebuild_beside_the_live_views_switches_only_once_caught_up(season):
     live, sources = season.reporting, (season.partners, season.assessment, season.contracts)
     reader = ReportingApplication(live.settings, clock=season.clock)  # another process's
-    assert live.generation == reader.generation == 0
+    assert live.generation == reader.generation == 0 and live.live_projection() is None
     new = live.start_generation()
     built = ReportingApplication(live.settings, clock=season.clock, generation=new)
     for source in sources:
@@ -182,6 +182,7 @@ def test_a_rebuild_beside_the_live_views_switches_only_once_caught_up(season):
     before = live.dump()
     assert live.switch_to(new) is True
     assert live.generation == new and live.dump() == before  # the same views, rebuilt
+    assert live.live_projection() == PROJECTION  # what `rebuild --if-changed` compares
     reader._checked = 0  # its FOLLOW_EVERY has passed
     assert reader.partner_registry(YEAR) == live.partner_registry(YEAR)
     assert reader.generation == new
