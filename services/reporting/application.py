@@ -126,8 +126,8 @@ class ReportingApplication(ServiceApplication):
     """The views of one generation at a time. The store holds the live generation's tables
     (generation 0 has the plain names, generation g their names prefixed `g<g>_`) and, while a
     rebuild runs, the next one's, built beside them from the events; `switch_to` makes the new
-    one live in one transaction, once it has caught up with the live one (ARCHITECTURE.md:
-    rebuild without downtime). An application made for the live views follows a switch: the
+    one live in one transaction, once it has caught up with the live one (README: `seklik
+    reporting rebuild`). An application made for the live views follows a switch: the
     projector at its next transaction, a reader within FOLLOW_EVERY seconds."""
     name = "reporting"
     FOLLOW_EVERY = 1.0
