@@ -45,6 +45,10 @@ VARIABLES = {
     "SEKLIK_CHECKPOINT_SECONDS": "after this many seconds with new events (default 10), "
                                  "whichever comes first",
     "SEKLIK_CATCHUP_INTERVAL": "seconds between two catch-up reads of a consumer's sources",
+    "SEKLIK_QUEUE_TYPE": "'quorum' declares the durable feed queues as RabbitMQ quorum queues "
+                         "(replicated, for a cluster), 'classic' as classic ones; unset, the "
+                         "vhost's default. RPC queues are never typed: keep the vhost's "
+                         "default classic, so RPC messages stay off the broker's disk",
     "SEKLIK_EXPIRY_INTERVAL": "seconds between two scheduled checks for overdue proofs",
     "SEKLIK_HTTP_PORT": "the HTTP gateway's port (default 8000; config.yaml maps it into nameko's "
                         "WEB_SERVER_ADDRESS)",
@@ -95,6 +99,21 @@ def regency_zone(name: str) -> ZoneInfo:
         ) from None
 
 
+# Queue types a feed queue may be declared as. A stream is not one: nameko consumes with
+# acknowledgements and no offset, which a stream does not serve.
+QUEUE_TYPES = ("classic", "quorum")
+
+
+def queue_type(text: str | None) -> str | None:
+    """SEKLIK_QUEUE_TYPE checked: None when unset (the vhost's default type applies)."""
+    if not text:
+        return None
+    if text not in QUEUE_TYPES:
+        raise ConfigurationError(f"SEKLIK_QUEUE_TYPE is {text!r}: set it to 'quorum' (a "
+                                 "RabbitMQ cluster) or 'classic', or leave it unset")
+    return text
+
+
 def megabytes(name: str, text: str) -> int:
     try:
         value = float(text)
@@ -130,6 +149,7 @@ class Settings:
     files_dir: Path | None = None     # the file store's folder (shared/files.py), or
     s3: dict | None = None            # its S3-compatible bucket
     file_limit: int = 10 * 1024 * 1024
+    queue_type: str | None = None     # of the durable feed queues; None: the vhost's default
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -177,6 +197,7 @@ class Settings:
                 "secret_key": env.get("SEKLIK_S3_SECRET_KEY", "")}
             if env.get("SEKLIK_S3_ENDPOINT") else None,
             file_limit=megabytes("SEKLIK_FILE_LIMIT_MB", env.get("SEKLIK_FILE_LIMIT_MB", "10")),
+            queue_type=queue_type(env.get("SEKLIK_QUEUE_TYPE")),
         )
 
     @property
@@ -200,6 +221,12 @@ class Settings:
         everything recorded before it."""
         midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
         return midnight.astimezone(dt.timezone.utc)
+
+    def queue_arguments(self) -> dict:
+        """The arguments of a durable feed queue's declaration. Every declaration of a queue
+        must carry the same type as the queue has (RabbitMQ refuses the channel otherwise,
+        PRECONDITION_FAILED), so every process of a deployment sets SEKLIK_QUEUE_TYPE alike."""
+        return {"x-queue-type": self.queue_type} if self.queue_type else {}
 
     @property
     def development(self) -> bool:

@@ -359,6 +359,8 @@ class TrackedEvents(EventHandler):
     nameko's `event_handler` binds one event type per queue, which loses the order between types;
     a tracked consumer needs the whole stream, so this binds `#` on the source's exchange.
     Failed deliveries are not requeued: the feed's catch-up fetches what was not applied.
+    With SEKLIK_QUEUE_TYPE=quorum the queue is a quorum queue (replicated over a RabbitMQ
+    cluster); a delivery the broker drops past a delivery-limit policy is fetched likewise.
     """
 
     def __init__(self, source_service: str, **kwargs):
@@ -371,7 +373,8 @@ class TrackedEvents(EventHandler):
     def setup(self):
         exchange = get_event_exchange(self.source_service, self.container.config)
         self.queue = Queue(self.queue_name(self.container.service_name, self.method_name),
-                           exchange=exchange, routing_key="#", durable=True, auto_delete=False)
+                           exchange=exchange, routing_key="#", durable=True, auto_delete=False,
+                           queue_arguments=Settings.from_env().queue_arguments())
         Consumer.setup(self)
 
 
