@@ -1,9 +1,12 @@
-"""The outbox relay against plain one-confirm-per-message publishing, in the same run.
+"""The outbox relay against plain one-confirm-per-message publishing, in the same run, on a
+SQLite outbox and on a PostgreSQL one (a schema of its own, dropped at the end).
 
 Both publish the same envelopes to the same exchange, bound to one durable queue, as persistent
 messages on the local RabbitMQ. The relay's figure includes reading the notification log,
-decoding each event into its envelope, publishing a batch with confirms and moving its cursor;
-the baseline only publishes envelopes already in memory, waiting for each confirm.
+decoding each event into its envelope, publishing a batch with confirms and moving its cursor
+(with the journal's checkpoints, in one transaction); the baseline only publishes envelopes
+already in memory, waiting for each confirm. Each store's baseline is measured just before its
+relay, on the same envelopes.
 """
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ import time
 from kombu import Connection, Exchange, Producer, Queue
 
 from bench import broker
-from bench.commands import company
+from bench.commands import company, postgres_env
 from seklik.tables import render
 from services.partners.application import PartnersApplication
 from services.partners.schemas import PartnerSchema
-from shared.config import Settings
+from shared.config import Settings, conninfo
 from shared.relay import ConfirmingPublisher, OutboxRelay
 from shared.schemas import load
 
@@ -66,17 +69,55 @@ def measure(app, first: int = 0) -> dict:
     return {"events": total, "baseline": baseline, "relayed": relayed, "batch": relay.batch}
 
 
-def main(events: int) -> None:
+def on_store(store: str, events: int) -> dict:
+    """`measure` on a new partners store of the kind `store` holding `events` events."""
     with tempfile.TemporaryDirectory() as data:
-        app = PartnersApplication(Settings.from_env({"SEKLIK_DATA_DIR": data}))
-        fill(app, events)
-        figures = measure(app)
-    rows = [
-        {"figure": "one confirm per message (baseline)", "events": figures["events"],
-         "events/s": round(figures["baseline"]), "ratio": "1.00"},
-        {"figure": f"outbox relay, batches of {figures['batch']}", "events": figures["events"],
-         "events/s": round(figures["relayed"]),
-         "ratio": f"{figures['relayed'] / figures['baseline']:.2f}"},
-    ]
-    print("Relay publish rate (SQLite outbox, local RabbitMQ, persistent messages, confirms)")
-    print(render(rows, ["figure", "events", "events/s", "ratio"]))
+        settings = Settings.from_env({"SEKLIK_DATA_DIR": data,
+                                      **(postgres_env() if store == "postgres" else {})})
+        app = PartnersApplication(settings)
+        try:
+            fill(app, events)
+            return measure(app)
+        finally:
+            app.close()
+            drop_schemas(settings)
+
+
+def drop_schemas(settings: Settings) -> None:
+    """The run's PostgreSQL schemas go with it (on SQLite, its folder goes)."""
+    if not settings.postgres:
+        return
+    import psycopg
+
+    with psycopg.connect(conninfo(settings.postgres), autocommit=True) as conn:
+        prefix = settings.schema_prefix.replace("_", r"\_")
+        for (schema,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                                      (prefix + "%",)).fetchall():
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def main(events: int) -> None:
+    rows = []
+    for store, kind in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
+        figures = on_store(store, events)
+        rows += [
+            {"outbox": kind, "figure": "one confirm per message (baseline)",
+             "events": figures["events"], "events/s": round(figures["baseline"]),
+             "ratio": "1.00"},
+            {"outbox": kind, "figure": f"outbox relay, batches of {figures['batch']}",
+             "events": figures["events"], "events/s": round(figures["relayed"]),
+             "ratio": f"{figures['relayed'] / figures['baseline']:.2f}"},
+        ]
+    print("Relay publish rate (SQLite and PostgreSQL outboxes, local RabbitMQ, persistent "
+          "messages, confirms; each relay beside its baseline, measured just before it)")
+    print(render(rows, ["outbox", "figure", "events", "events/s", "ratio"]))
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.relay")
+    parser.add_argument("--events", type=int, default=10_000,
+                        help="events in each outbox (default 10,000)")
+    with broker.own_vhost():
+        main(parser.parse_args().events)

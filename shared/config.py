@@ -13,6 +13,7 @@ import hmac
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -243,7 +244,7 @@ class Settings:
             f"{'it' if len(self.unset) == 1 else 'them'} (`seklik keygen` prints the keys for "
             ".env), or set SEKLIK_ENV=development to run with the well-known development keys")
 
-    @property
+    @cached_property  # asked for every envelope sealed: derived once, not per event
     def digest_key(self) -> bytes:
         """The key of SEKLIK's keyed digests (claim ids, commitments to personal numbers):
         derived from CIPHER_KEY, so the one secret kept for ten years keeps them stable."""

@@ -86,6 +86,8 @@ def current_actor() -> dict:
 
 def jsonable(value: Any) -> Any:
     """The JSON-safe form of event state; applying it twice changes nothing."""
+    if isinstance(value, (str, int, float)) or value is None:  # most values: as they are
+        return value
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):

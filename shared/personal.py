@@ -95,8 +95,10 @@ def each_personal(value, change: Callable[[str, object], object]):
             out[key] = change("document", item)
         elif key == "file" and isinstance(item, dict) and _is_personal(item.get("name")):
             out[key] = {**each_personal(item, change), "name": change("file_name", item["name"])}
-        else:
+        elif isinstance(item, (dict, list, tuple)):
             out[key] = each_personal(item, change)
+        else:  # a plain value holds no number: not walked (most of them, on every envelope)
+            out[key] = item
     return out
 
 

@@ -5,7 +5,9 @@ outbox); the relay reads the log after its cursor, publishes each envelope the n
 exchange `<service>.events`, routing key = event type, persistent, JSON), waits for the broker's
 publisher confirms of the batch, and advances its cursor up to the last event before the first
 one not confirmed (the rest is published again). A crash between publish and cursor means
-republishing: at least once, never lost.
+republishing: at least once, never lost. While the broker stores and confirms a full batch, the
+relay reads and encodes the next page; it publishes it only once the batch before is confirmed,
+and only if its cursor ended where that page starts.
 
 A stored event that no longer decodes, or an envelope that cannot be JSON, is not published: it
 goes into the service's own quarantine (source = the service itself, shared/quarantine.py), is
@@ -30,6 +32,7 @@ import os
 import socket
 import time
 import uuid
+from typing import Callable, NamedTuple
 
 import amqp
 from kombu import Connection
@@ -77,6 +80,12 @@ class ConfirmingPublisher:
         channel.exchange_declare(self.exchange, "topic", durable=True, auto_delete=False)
         channel.confirm_select()
         self.attach(channel, self._conn.drain_events)
+        self._socket = self._conn.transport.sock
+        # py-amqp looks for a connection.blocked notice before every message it publishes (a
+        # read of the socket with timeout 0: system calls and an exception per message). The
+        # relay does nothing with such a notice (a blocked broker's confirms time out, and it
+        # publishes again later) and reads any that comes while it waits for confirms.
+        self._conn.client_properties.get("capabilities", {})["connection.blocked"] = False
 
     def attach(self, channel, drain_events) -> None:
         """Use `channel` (in confirm mode) and `drain_events(timeout)` to receive confirms."""
@@ -87,6 +96,14 @@ class ConfirmingPublisher:
         self._outstanding: set[int] = set()
         self._acked: set[int] = set()
         self._nacked: set[int] = set()
+        self._socket = None        # the connection's socket (connect), corked per batch
+
+    def _cork(self, on: bool) -> None:
+        """Hold the batch's frames in the kernel until the last is written (Linux TCP_CORK):
+        the broker gets full segments, not a segment and a wake-up for each message. Taking
+        the cork off sends what it held."""
+        if self._socket is not None and hasattr(socket, "TCP_CORK"):
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, int(on))
 
     def _settle(self, delivery_tag: int, multiple: bool, into: set) -> None:
         tags = ({t for t in self._outstanding if t <= delivery_tag} if multiple
@@ -100,20 +117,29 @@ class ConfirmingPublisher:
     def _on_nack(self, delivery_tag, multiple=False):
         self._settle(delivery_tag, multiple, self._nacked)
 
-    def publish(self, messages: list[tuple[str, bytes, dict]]) -> int:
+    def publish(self, messages: list[tuple[str, bytes, dict]],
+                meanwhile: Callable[[], None] | None = None) -> int:
         """Publish `(routing_key, body, properties)` in order; the number confirmed, which is
-        all of them (else PublishFailed, carrying how many leading ones were confirmed)."""
+        all of them (else PublishFailed, carrying how many leading ones were confirmed).
+        `meanwhile()` runs once the last message is sent, before the confirms are awaited:
+        the broker stores and confirms the batch while the caller does other work."""
         if self._channel is None:
             self.connect()
         first = self._next_tag
         tags = list(range(first, first + len(messages)))
         self._outstanding, self._acked, self._nacked = set(), set(), set()
         try:
-            for tag, (routing_key, body, properties) in zip(tags, messages):
-                self._outstanding.add(tag)  # before publishing: its confirm may come at once
-                self._next_tag = tag + 1
-                self._channel.basic_publish(amqp.Message(body, **properties),
-                                            exchange=self.exchange, routing_key=routing_key)
+            self._cork(True)
+            try:
+                for tag, (routing_key, body, properties) in zip(tags, messages):
+                    self._outstanding.add(tag)  # before publishing: its confirm may come at once
+                    self._next_tag = tag + 1
+                    self._channel.basic_publish(amqp.Message(body, **properties),
+                                                exchange=self.exchange, routing_key=routing_key)
+            finally:
+                self._cork(False)
+            if meanwhile is not None:
+                meanwhile()
             deadline = time.monotonic() + CONFIRM_TIMEOUT
             while self._outstanding:
                 remaining = deadline - time.monotonic()
@@ -176,6 +202,14 @@ def relay_position(app) -> int | None:
     return rows[0][0] if rows else None
 
 
+class Batch(NamedTuple):
+    """A page of the log after `after`, made ready to publish."""
+    after: int
+    envelopes: list[dict]
+    messages: list[tuple[str, bytes, dict]]
+    unpublishable: dict[int, str]  # notification_id -> why it is not published
+
+
 class OutboxRelay:
     def __init__(self, app, amqp_uri: str, *, batch: int = BATCH,
                  lease_seconds: float = LEASE_SECONDS, publisher=None,
@@ -196,6 +230,7 @@ class OutboxRelay:
                          " ON CONFLICT (name) DO NOTHING", (app.name,))
         self._held_until = 0.0       # when the lease this relay wrote runs out (0: not held)
         self._position: int | None = None
+        self._ahead: Batch | None = None  # the next page, read while the broker confirmed
 
     def position(self) -> int:
         """The cursor: kept in memory while this relay holds the lease (only the holder moves
@@ -226,23 +261,20 @@ class OutboxRelay:
         or quarantined because they cannot be published)."""
         if not self.acquire():
             return 0
-        envelopes = self.app.notifications(self.position(), self.batch)
+        ahead, self._ahead = self._ahead, None
+        batch = ahead if ahead and ahead.after == self.position() else self._read(self.position())
+        envelopes, unpublishable = batch.envelopes, batch.unpublishable
         if not envelopes:
             return 0
-        messages, unpublishable = [], {}
-        for env in envelopes:
-            if env.get("undecodable"):
-                unpublishable[env["notification_id"]] = (
-                    f"the stored event no longer decodes ({env['undecodable']}): an audit"
-                    " finding (seklik audit verify), not an event to publish")
-                continue
-            try:
-                messages.append(message_of(env))
-            except (TypeError, ValueError) as exc:
-                unpublishable[env["notification_id"]] = f"cannot be serialised as JSON: {exc}"
+        # A full page: the log likely goes on, so the next page is read and encoded while the
+        # broker stores and confirms this one (it is used only if the cursor ends where it
+        # starts; nothing is published before this batch is confirmed, so order holds).
+        read_ahead = (lambda: self._read_ahead(envelopes[-1]["notification_id"])
+                      ) if len(envelopes) == self.batch else None
         failure = None
         try:
-            confirmed = self.publisher.publish(messages) if messages else 0
+            confirmed = (self.publisher.publish(batch.messages, meanwhile=read_ahead)
+                         if batch.messages else 0)
         except PublishFailed as exc:
             confirmed, failure = exc.confirmed, exc
         # Up to the first message not confirmed; what cannot be published is passed over.
@@ -263,6 +295,30 @@ class OutboxRelay:
         if failure is not None:
             raise failure
         return len(passed)
+
+    def _read(self, after: int) -> Batch:
+        """The page after `after`, each envelope made a message or told why it cannot be."""
+        envelopes = self.app.notifications(after, self.batch)
+        messages, unpublishable = [], {}
+        for env in envelopes:
+            if env.get("undecodable"):
+                unpublishable[env["notification_id"]] = (
+                    f"the stored event no longer decodes ({env['undecodable']}): an audit"
+                    " finding (seklik audit verify), not an event to publish")
+                continue
+            try:
+                messages.append(message_of(env))
+            except (TypeError, ValueError) as exc:
+                unpublishable[env["notification_id"]] = f"cannot be serialised as JSON: {exc}"
+        return Batch(after, envelopes, messages, unpublishable)
+
+    def _read_ahead(self, after: int) -> None:
+        try:
+            batch = self._read(after)
+        except Exception as exc:  # only a head start: the next run_once reads it again
+            log.debug("relay %s: reading ahead failed (%s)", self.app.name, exc)
+            return
+        self._ahead = batch if batch.envelopes else None
 
     def _advance(self, envelopes: list[dict]) -> None:
         last = envelopes[-1]["notification_id"]

@@ -92,6 +92,25 @@ class _Cursor:
     def rowcount(self) -> int:
         return self._cursor.rowcount if self._pg else self._cursor.sqlite_cursor.rowcount
 
+    def insert_new(self, table: str, key: str, types: tuple[str, ...], rows: list[tuple]
+                   ) -> None:
+        """Insert `rows` (values in the table's column order, of the SQL `types`) in one
+        statement, leaving out those whose `key` is there already. On PostgreSQL each column
+        travels as one array that unnest turns back into rows: a short statement, parsed and
+        planned once, however many rows (a VALUES list of thousands of parameters is parsed
+        again, by psycopg too, every time)."""
+        if not rows:
+            return
+        if self._pg:
+            arrays = ", ".join(f"%b::{type_}[]" for type_ in types)  # binary: no quoting
+            self._cursor.execute(f"INSERT INTO {table} SELECT * FROM unnest({arrays})"
+                                 f" ON CONFLICT ({key}) DO NOTHING",
+                                 [list(column) for column in zip(*rows)])
+        else:
+            marks = ", ".join("?" * len(types))
+            self._cursor.executemany(f"INSERT INTO {table} VALUES ({marks})"
+                                     f" ON CONFLICT ({key}) DO NOTHING", rows)
+
 
 def advance_tracking(cur: _Cursor, table: str, source: str, notification_id: int,
                      first: int | None = None) -> None:

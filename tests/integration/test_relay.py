@@ -1,5 +1,6 @@
 """The outbox relay on a real RabbitMQ: one lease holder publishes, a takeover goes on from the
 holder's cursor, and every published event gets its checkpoint with the cursor move."""
+import socket
 import time
 import uuid
 
@@ -7,7 +8,7 @@ import pytest
 
 from services.partners.application import PartnersApplication
 from shared.config import Settings
-from shared.relay import OutboxRelay
+from shared.relay import ConfirmingPublisher, OutboxRelay, message_of
 from tests.integration.cluster import Tap
 from tests.support import actor, company, loaded
 
@@ -93,3 +94,34 @@ def test_the_cursor_moves_when_an_auditor_s_digest_recorded_the_checkpoints_firs
         assert relay.run_once() == 0
     finally:
         relay.close()
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_CORK"), reason="TCP_CORK is Linux's")
+def test_a_batch_leaves_corked_and_the_socket_is_read_for_its_confirms_only(app, tap, rabbit):
+    # The frames of a batch wait in the kernel until the last one is written, and go before
+    # the confirms are awaited; nothing reads the socket before each message (py-amqp looks
+    # for a connection.blocked notice that way: a read with timeout 0 per message).
+    publisher = ConfirmingPublisher(rabbit, f"{app.name}.events")
+    publisher.connect()
+    sock = publisher._conn.transport.sock
+    corked, reads = [], []
+    publish_one = publisher._channel.basic_publish
+
+    def publish(*args, **kwargs):
+        corked.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK))
+        return publish_one(*args, **kwargs)
+
+    drain = publisher._conn.drain_events  # the publisher waits for confirms with its own
+    publisher._channel.basic_publish = publish
+    publisher._conn.drain_events = lambda timeout=None: (reads.append(timeout),
+                                                         drain(timeout=timeout))
+    messages = [message_of({"source": app.name, "notification_id": n, "type": "Noted",
+                            "payload": {}}) for n in range(1, 201)]
+    try:
+        assert publisher.publish(messages, meanwhile=lambda: corked.append(
+            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK))) == 200
+        assert reads == []
+    finally:
+        publisher.close()
+    assert corked == [1] * 200 + [0]
+    assert len(tap.drain(until_count=200, timeout=10)) == 200

@@ -188,3 +188,45 @@ def test_an_envelope_that_cannot_be_json_is_quarantined_and_the_rest_published(p
     assert "partners:2" not in published and len(published) == 5
     [row] = partners.quarantine.rows()
     assert row["notification_id"] == 2 and "JSON" in row["error"]
+
+
+# Reading ahead: the next page while the broker confirms this one --------------------------
+
+def logging_reads(app, log):
+    notifications = app.notifications
+
+    def logged(after, limit):
+        log.append(("read", after))
+        return notifications(after, limit)
+    app.notifications = logged
+
+
+def test_the_next_page_is_read_while_the_broker_confirms_and_published_only_after(partners):
+    log = []
+    logging_reads(partners, log)
+    publisher = ScriptedPublisher(lambda tags: log.append(("confirms", tags)) or
+                                  [("ack", tags[-1], True)])
+    relay = OutboxRelay(partners, "amqp://unused", batch=2, publisher=publisher)
+    assert relay.drain() == 6
+    # Each full page's successor is read before its confirms are awaited; no page is
+    # published before the one ahead of it is confirmed (one channel, tags in log order).
+    assert log == [("read", 0), ("read", 2), ("confirms", [1, 2]), ("read", 4),
+                   ("confirms", [3, 4]), ("read", 6), ("confirms", [5, 6]), ("read", 6)]
+    assert [m for _, m in publisher.channels[0].published] == [
+        f"partners:{n}" for n in range(1, 7)]
+    assert cursor(partners) == 6
+    assert [r["notification_id"] for r in partners.checkpoints(0, 10)] == list(range(1, 7))
+
+
+def test_a_page_read_ahead_is_dropped_when_the_broker_refused_part_of_the_batch(partners):
+    publisher = ScriptedPublisher(lambda tags: [("ack", 1, False), ("nack", 2, False)],
+                                  lambda tags: [("ack", tags[-1], True)])
+    relay = OutboxRelay(partners, "amqp://unused", batch=2, publisher=publisher)
+    with pytest.raises(PublishFailed):
+        relay.run_once()  # notifications 3 and 4 were read ahead meanwhile
+    assert cursor(partners) == 1
+    assert relay.drain() == 5
+    # From the refused one on, not from the page read ahead (which would skip notification 2)
+    assert [m for _, m in publisher.channels[1].published] == [
+        f"partners:{n}" for n in range(2, 7)]
+    assert cursor(partners) == 6
