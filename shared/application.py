@@ -232,8 +232,13 @@ class ServiceApplication(Application):
         # The hash chain commits personal numbers under the deployment's digest key.
         personal.use_commitment_key(self.settings.digest_key)
         self._clock = clock
+        store_env = self.settings.store_env(self.name)
+        if self.settings.postgres:
+            from shared import postgres  # psycopg: only where a store is on PostgreSQL
+            postgres.wait_cooperatively()
+            store_env["PROCESS_RECORDER_TOPIC"] = get_topic(postgres.ProcessRecorder)
         with store_setup(self.settings, self.name):  # one process at a time per schema
-            super().__init__(env={**self.settings.store_env(self.name), **(env or {})})
+            super().__init__(env={**store_env, **(env or {})})
         self.sql = SqlStore(self.recorder.datastore)
         self.journal = self.sql.table("journal")
         self.sql.execute(
@@ -387,9 +392,12 @@ class ServiceApplication(Application):
         payload or caller. A record from before callers and payloads were bound (None) is
         compared by method only.
         """
-        try:
-            record = self.repository.get(CommandRecord.create_id(command_id))
-        except AggregateNotFoundError:
+        # Its events alone, in one read: a command record is never snapshotted, so the
+        # repository's look for a snapshot first would be a round trip for nothing.
+        record = None
+        for evt in self.events.get(CommandRecord.create_id(command_id)):
+            record = evt.mutate(record)
+        if record is None:
             return None
         differs = [what for what, first, now in (
             ("method", record.method, method),
@@ -539,6 +547,11 @@ class ServiceApplication(Application):
         the rest on demand. A kept root proves that nothing up to it was changed, reordered or
         deleted; the rows tell an auditor where a change happened. `then(cursor)` runs in the
         transaction of the last rows (the relay moves its cursor there).
+
+        These transactions do not wait for the disk (`without_waiting_for_disk`): rows a crash
+        loses are recorded again from the log with the same roots, and a relay's cursor that
+        moves back publishes again (at least once, as after a crash between publish and
+        cursor). A signed checkpoint's commit, which waits, makes the rows before it durable.
         """
         last_id, root, recorded_at = self._journal_head()
         if envelopes and envelopes[0]["notification_id"] != last_id + 1:
@@ -560,6 +573,7 @@ class ServiceApplication(Application):
                              env["originator_version"], event_hash, root, now))
             last_page = len(page) < MAX_PAGE
             with self.sql.transaction() as cur:
+                cur.without_waiting_for_disk()  # made again from the log (see the docstring)
                 # One statement for the page, not one (and a round trip) per row. Another
                 # replica may record the same rows: same values.
                 cur.insert_new(self.journal, "notification_id", JOURNAL_TYPES, rows)
@@ -571,6 +585,7 @@ class ServiceApplication(Application):
                 break
         if then:  # nothing left to record: the journal was already there
             with self.sql.transaction() as cur:
+                cur.without_waiting_for_disk()
                 then(cur)
         return {"service": self.name, "last_notification_id": last_id, "root_hash": root,
                 "recorded_at": recorded_at}

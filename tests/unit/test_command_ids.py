@@ -19,9 +19,9 @@ ADMIN = actor("admin", sub="kominfo.ani")
 OTHER_ADMIN = actor("admin", sub="kominfo.budi")
 
 
-@pytest.fixture
-def partners(sqlite_settings):
-    return PartnersApplication(sqlite_settings)
+@pytest.fixture(params=["sqlite_settings", "pg_settings"])
+def partners(request):
+    return PartnersApplication(request.getfixturevalue(request.param))
 
 
 def register(partners, n=1, who=ADMIN, command_id="reg-001", **overrides):
