@@ -17,7 +17,10 @@ A delivery at or below the position is a duplicate and is skipped. A delivery pa
 means something was missed (or is still on its way): the range is fetched from the source and
 applied first, then the source's own copy of the delivered notification; a notification the
 source's log does not hold (a queue that outlived a restored store) moves nothing. `catch_up`
-reads the source until its end, for a consumer that was down or whose last message was lost.
+reads the source until its end, for a consumer that was down or whose last message was lost; it
+asks the source before taking the lock, so that a live feed's deliveries never wait for that
+answer. Deliveries that arrive together (waiting for the lock) are applied in one transaction
+when the consumer offers `apply_batch`: under load, one commit for several.
 The nameko side (`tracked_events`, `Feed`) wires this into a service.
 """
 from __future__ import annotations
@@ -103,10 +106,15 @@ class TrackedConsumer:
         self.refused = 0
         self.latest_seen = 0  # the highest notification id heard of, delivered or fetched
         self.stale = 0  # deliveries of notifications the source's log does not hold
-        # A position read before: positions only move forward, so a delivery at or below it is
-        # a duplicate without asking the store (a queue full of what catch-up applied drains
-        # at the broker's pace, not the database's).
+        # A position read (or recorded here) before: positions only move forward, so a delivery
+        # at or below it is a duplicate without asking the store (a queue full of what catch-up
+        # applied drains at the broker's pace, not the database's).
         self._known = 0
+        # Deliveries waiting for the lock, by notification id: the one holding it applies those
+        # that follow its own in the same transaction (under load, a commit for several, not
+        # one each); `_applied_with` tells each of them that it was applied so.
+        self._waiting: dict[int, dict] = {}
+        self._applied_with: set[int] = set()
         # A rebuild's catch-up asks for the next page while it applies this one (the source's
         # reading and the store's writing overlap). Off for a live consumer, whose fetch may be
         # an RPC proxy that one green thread at a time may use.
@@ -142,10 +150,27 @@ class TrackedConsumer:
             return self._refuse(envelope, f"an envelope of regency {envelope['regency']!r}, "
                                           f"not {self.regency!r}", envelope["source"],
                                 envelope["notification_id"], regency=envelope["regency"])
+        nid = envelope["notification_id"]
+        self._waiting[nid] = envelope
+        # Under nameko (time is eventlet's) this lets the deliveries already read from the
+        # broker register before the lock is taken, so that they join this transaction.
+        time.sleep(0)
+        try:
+            return self._receive(envelope, nid)
+        finally:
+            if self._waiting.get(nid) is envelope:
+                del self._waiting[nid]
+
+    def _receive(self, envelope: dict, nid: int) -> str:
         with self._lock:
-            nid = envelope["notification_id"]
+            if nid in self._applied_with:  # applied with the delivery before it
+                self._applied_with.discard(nid)
+                return "applied"
             seen_before, self.latest_seen = self.latest_seen, max(self.latest_seen, nid)
-            if nid > self._known:  # only a delivery past the position known asks the store
+            # Past the next one, ask the store where the position is. The next one itself is
+            # applied without asking: recording its position refuses it (IntegrityError) when
+            # the position is there already, and it is then a duplicate.
+            if nid > self._known + 1:
                 self.position()
             if nid <= self._known:
                 self.duplicates += 1
@@ -162,11 +187,31 @@ class TrackedConsumer:
                                 " not applied", self.source, nid, self.position())
                     return "not_in_source"
                 envelope = own  # the source's copy, which the delivered one should equal
-            return self._apply_one(envelope)
+            return self._apply_with_waiting(envelope)
+
+    def _apply_with_waiting(self, envelope: dict) -> str:
+        """Apply `envelope` and the deliveries waiting for the lock that follow it without a
+        gap, in one transaction when the consumer offers it (as a page of catch-up is)."""
+        run = [envelope]
+        while len(run) < PAGE and envelope["notification_id"] + len(run) in self._waiting:
+            run.append(self._waiting[envelope["notification_id"] + len(run)])
+        if len(run) > 1 and self._applied_as_batch(run):
+            self.latest_seen = max(self.latest_seen, run[-1]["notification_id"])
+            self._applied_with.update(env["notification_id"] for env in run[1:])
+            return "applied"
+        return self._apply_one(envelope)
 
     def catch_up(self) -> int:
         """Apply everything the source has after our position; the number passed (applied
-        or quarantined)."""
+        or quarantined). The source is asked first without the lock, so that deliveries are
+        not held up behind its answer: when they applied all it had meanwhile (a live feed),
+        there is nothing to catch up."""
+        page = self._fetch(self.source, self.position(), PAGE)
+        if not page:
+            return 0
+        self.latest_seen = max(self.latest_seen, page[-1]["notification_id"])
+        if page[-1]["notification_id"] <= self.position():
+            return 0
         with self._lock:
             before = self.position()
             self._fill(before, None)
@@ -279,6 +324,7 @@ class TrackedConsumer:
                 raise
             return False
         self.applied += len(envelopes)
+        self._known = max(self._known, envelopes[-1]["notification_id"])  # recorded with them
         return True
 
     def _apply_one(self, envelope: dict) -> str:
@@ -307,6 +353,7 @@ class TrackedConsumer:
                     problem = exc
                 else:
                     self.applied += 1
+                    self._known = max(self._known, envelope["notification_id"])
                     return "applied"
                 break
         if self._quarantine is None:
@@ -416,6 +463,7 @@ class Feed(DependencyProvider):
         self._stopping = threading.Event()
         self._rpc = None  # one proxy, kept: each new one leaves a reply queue for 5 minutes
         self._rpc_since = 0.0
+        self._fetching = threading.Lock()
 
     def _app(self):
         provider = next(d for d in self.container.dependencies
@@ -428,7 +476,10 @@ class Feed(DependencyProvider):
         self.container.spawn_managed_thread(self._catch_up_loop)
 
     def _fetch(self, source: str, after: int, limit: int) -> list[dict]:
-        # Called only under the consumer's lock, so one proxy serves every call in turn.
+        with self._fetching:  # one proxy serves every call, one call at a time
+            return self._fetch_one(source, after, limit)
+
+    def _fetch_one(self, source: str, after: int, limit: int) -> list[dict]:
         if self._rpc is None or time.monotonic() - self._rpc_since > PROXY_LIFETIME:
             self._close_rpc()
             # Every call carries its own 60-second token, signed with this service's key.

@@ -212,3 +212,102 @@ def test_a_partners_event_the_views_cannot_apply_is_set_aside_and_later_partners
     assert feed.retry(1)["status"] == "applied"
     assert len(reporting.partner_registry()) == 2
     assert reporting.tracked_position("partners") == 4
+
+
+def test_deliveries_that_arrive_together_are_applied_in_one_transaction(partners, reporting):
+    import eventlet
+
+    batches = []
+
+    def apply_batch(envelopes):
+        batches.append([env["notification_id"] for env in envelopes])
+        reporting.apply_envelopes(envelopes)
+
+    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
+    consumer = TrackedConsumer("partners", reporting.tracked_position, reporting.apply_envelope,
+                               fetch, apply_batch=apply_batch)
+    for n in range(1, 4):
+        register(partners, n)
+    envelopes = partners.notifications(0, 10)
+    pool = eventlet.GreenPool()  # as nameko's workers: one green thread per delivery
+    deliveries = [pool.spawn(consumer.receive, env) for env in envelopes]
+    assert [d.wait() for d in deliveries] == ["applied"] * 6
+    assert batches == [[1, 2, 3, 4, 5, 6]]
+    assert consumer.status()["applied"] == 6 and consumer.status()["duplicates_skipped"] == 0
+    assert reporting.tracked_position("partners") == 6
+    assert len(reporting.partner_registry()) == 3
+    again = [pool.spawn(consumer.receive, env) for env in envelopes]  # redelivered: skipped
+    assert [d.wait() for d in again] == ["duplicate"] * 6 and batches == [[1, 2, 3, 4, 5, 6]]
+
+
+def test_among_deliveries_that_arrive_together_one_that_fails_is_set_aside_alone(
+        partners, reporting):
+    import eventlet
+
+    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
+    feed = TrackedConsumer.of(reporting, "partners", fetch, "apply_envelope", "apply_envelopes")
+    register(partners, 1)
+    register(partners, 2)
+    envelopes = partners.notifications(0, 10)
+    envelopes[2] = dict(envelopes[2], payload={})  # the projection cannot apply it
+    pool = eventlet.GreenPool()
+    deliveries = [pool.spawn(feed.receive, env) for env in envelopes]
+    assert [d.wait() for d in deliveries] == ["applied", "applied", "quarantined", "applied"]
+    assert [r["legal_name"] for r in reporting.partner_registry()] == ["Sriwijaya Media Utama 1"]
+    assert [r["notification_id"] for r in reporting.quarantine.rows()] == [3]
+    assert reporting.tracked_position("partners") == 4
+
+
+def test_the_next_delivery_is_applied_without_asking_the_store_where_the_position_is(
+        partners, reporting, tmp_path):
+    asked = []
+
+    def position(source):
+        asked.append(source)
+        return reporting.tracked_position(source)
+
+    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
+    consumer = TrackedConsumer("partners", position, reporting.apply_envelope, fetch)
+    register(partners, 1)
+    register(partners, 2)
+    envelopes = partners.notifications(0, 10)
+    assert [consumer.receive(e) for e in envelopes] == ["applied"] * 4
+    assert asked == []
+    # Another replica applied 5 and 6 meanwhile: this one's 5 is refused by the store.
+    register(partners, 3)
+    later = partners.notifications(4, 10)
+    replica = TrackedConsumer("partners", reporting.tracked_position, reporting.apply_envelope,
+                              fetch)
+    assert [replica.receive(e) for e in later] == ["applied"] * 2
+    assert consumer.receive(later[0]) == "duplicate"
+    assert consumer.receive(later[1]) == "duplicate"
+    assert reporting.tracked_position("partners") == 6 and len(reporting.partner_registry()) == 3
+
+
+def test_catch_up_asks_the_source_without_holding_up_deliveries(partners, reporting):
+    import eventlet
+
+    answering = eventlet.event.Event()
+    calls = []
+
+    def fetch(source, after, limit):
+        calls.append(after)
+        if len(calls) == 1:
+            answering.wait()  # the source is slow to answer catch-up's question
+        return partners.notifications(after, limit)
+
+    consumer = TrackedConsumer("partners", reporting.tracked_position, reporting.apply_envelope,
+                               fetch)
+    register(partners, 1)
+    catching_up = eventlet.spawn(consumer.catch_up)
+    eventlet.sleep(0)  # catch-up is waiting for the source's answer
+    try:
+        with eventlet.Timeout(10):  # the deliveries do not wait for it
+            assert [consumer.receive(e) for e in partners.notifications(0, 10)] == [
+                "applied"] * 2
+    finally:
+        answering.send()
+    assert catching_up.wait() == 0  # the deliveries applied all it had: nothing to do
+    assert calls == [0]
+    register(partners, 2)  # two events no delivery brought: catch-up applies them
+    assert consumer.catch_up() == 2 and reporting.tracked_position("partners") == 4
