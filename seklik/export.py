@@ -60,10 +60,13 @@ class ExportRefused(ValueError):
     """The export cannot be written where it was asked to be."""
 
 
+# One encoder for every line (json.dumps with these options builds a new one per call).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_line(value) -> bytes:
     """One JSON value as the export writes it: sorted keys, no spaces, UTF-8, then a newline."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode() + b"\n"
+    return (_CANONICAL.encode(value) + "\n").encode()
 
 
 def export(out: Path, sources: dict[str, Source], *, regency: str, regency_name: str = "",

@@ -108,9 +108,13 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# The canonical form's one encoder: json.dumps with these options builds a new one per call, a
+# fifth of what encoding an event costs (verify encodes every event). It keeps no state.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> bytes:
-    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+    return _CANONICAL.encode(jsonable(value)).encode()
 
 
 def chain_hash(*, originator_id, originator_version: int, type: str, schema_version: int,
@@ -128,8 +132,7 @@ def chain_hash(*, originator_id, originator_version: int, type: str, schema_vers
     if not json_safe:
         fields = jsonable(fields)
     fields["payload"] = committed(fields["payload"])
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":"),
-                                     ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
 
 
 def versioned(event_class, *upcasters) -> None:
@@ -220,29 +223,33 @@ class ChainVerifier:
 
     def check(self, env: dict) -> list[dict]:
         oid, version = env["originator_id"], env["originator_version"]
-        where = {"notification_id": env.get("notification_id"), "originator_id": oid,
-                 "originator_version": version}
         if env.get("undecodable"):
-            return [{**where, "problem": f"the stored event cannot be read any more "
-                                         f"({env['undecodable']}): it was changed at rest"}]
+            return [_broken(env, f"the stored event cannot be read any more "
+                                 f"({env['undecodable']}): it was changed at rest")]
         findings = []
         expected_version, expected_prev = self.heads.get(oid, (1, GENESIS))
         if version != expected_version:
-            findings.append({**where, "problem": f"version {version} follows version "
-                                                 f"{expected_version - 1} of its aggregate"})
+            findings.append(_broken(env, f"version {version} follows version "
+                                         f"{expected_version - 1} of its aggregate"))
         if env["prev_hash"] != expected_prev:
-            findings.append({**where, "problem": "prev_hash does not match the hash of the "
-                                                 "aggregate's previous event"})
+            findings.append(_broken(env, "prev_hash does not match the hash of the "
+                                         "aggregate's previous event"))
         schema_version, payload = hashed_fields(env)
         recomputed = chain_hash(originator_id=oid, originator_version=version,
                                 type=env["type"], schema_version=schema_version,
                                 timestamp=env["timestamp"], actor=env["actor"],
                                 payload=payload, prev_hash=env["prev_hash"], json_safe=True)
         if recomputed != env["hash"]:
-            findings.append({**where, "problem": f"hash {env['hash'][:12]}… recomputes as "
-                                                 f"{recomputed[:12]}…: the event was changed"})
+            findings.append(_broken(env, f"hash {env['hash'][:12]}… recomputes as "
+                                         f"{recomputed[:12]}…: the event was changed"))
         self.heads[oid] = (version + 1, env["hash"])
         return findings
+
+
+def _broken(env: dict, problem: str) -> dict:
+    """A finding of ChainVerifier (built only for a broken link, not for every event)."""
+    return {"notification_id": env.get("notification_id"), "originator_id": env["originator_id"],
+            "originator_version": env["originator_version"], "problem": problem}
 
 
 def verify_chain(envelopes) -> list[dict]:

@@ -46,10 +46,13 @@ class PlainNumber(ValueError):
     """A personal number in plain text: its commitment needs the deployment's key."""
 
 
+# One encoder for every event (json.dumps with these options builds a new one per call).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value) -> bytes:
     """The bytes that are hashed and signed: JSON, keys sorted, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 # Personal numbers ---------------------------------------------------------------------
