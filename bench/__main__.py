@@ -13,7 +13,8 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import broker, commands, export, gateway, history_bench, relay, uploads
+from bench import (broker, commands, export, gateway, history_bench, propagation, relay,
+                   targets, uploads)
 
 
 class Tee(io.StringIO):
@@ -43,24 +44,32 @@ def main() -> None:
         print(f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} "
               f"UTC on {platform.machine()}, Python {platform.python_version()}, "
               "2 cores; every figure beside a baseline measured in the same run.\n\n```")
-        relay.main(args.events)
+        figures = {"relay": relay.main(args.events), "commands": {}, "propagation": [],
+                   "history": {}}
         print()
         if not args.skip_commands:
             for store in ("sqlite", "postgres"):
-                commands.main(store)
+                figures["commands"][store] = commands.run_apart(store)  # callers need eventlet
                 print()
-        history_bench.main(sizes(args.sizes), "sqlite")
+            figures["propagation"] = propagation.run_apart("postgres")  # answer to view, loaded
+            print()
+        figures["history"]["sqlite"] = history_bench.main(sizes(args.sizes), "sqlite")
         print()
-        history_bench.main(sizes(args.pg_sizes), "postgres")
+        figures["history"]["postgres"] = history_bench.main(sizes(args.pg_sizes), "postgres")
         print("```")
-        write(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md", out.getvalue())
+        write(DOC, out.getvalue())
         if not args.skip_gateway:
             gateway.write_section()
             uploads.write_section(mb=5, uploads=8)
-        export.write_section(100_000)
+        figures["export"] = export.write_section(100_000)
+    summary = targets.report(targets.table(**figures))
+    print(summary)
+    write(DOC, f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC: `make bench`\n\n"
+               f"```\n{summary}\n```\n", targets.START, targets.END)
 
 
 START, END = "<!-- make bench writes from here -->", "<!-- to here -->"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
 def write(path: Path, figures: str, start: str = START, end: str = END) -> None:

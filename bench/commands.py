@@ -8,40 +8,51 @@ Services run as processes (`nameko run`, as docker-compose runs them) on the loc
 with SQLite stores in a temporary folder or, with `store="postgres"`, PostgreSQL schemas of
 their own. The regency is the demo's (seklik/demo.py), set up through RPC; every command is
 sent with a command_id, and a caller that gets `concurrent_change` sends it again, as a
-calling system would.
+calling system would. The callers are green threads of a process monkey-patched as `nameko run`
+is (run alone, or by `python -m bench` through `run_apart`): without it a ClusterRpcProxy's
+wait for its reply blocks the whole process, and 8 or 32 callers take turns, one call in flight.
 """
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-import os
-import subprocess
-import sys
-import tempfile
-import time
-import uuid
-from pathlib import Path
-
 import eventlet
-from kombu import Connection
-from nameko.standalone.rpc import ClusterRpcProxy
 
-from bench import broker
-from seklik import demo
-from seklik.cluster import ROOT, durable_queues, spawn, terminate, wait_answering
-from seklik.tables import render
-from services.assessment import schemas as assessment_schemas
-from services.assessment.application import AssessmentApplication
-from services.contracts import schemas as contracts_schemas
-from services.contracts.application import ContractsApplication
-from services.partners import schemas as partners_schemas
-from services.partners.application import PartnersApplication
-from shared.application import SNAPSHOT_EVERY
-from shared.auth import FreshBearer, development_key, mint_token
-from shared.config import Settings
-from shared.domain import acting_as
-from shared.errors import Conflict
-from shared.schemas import load
+if __name__ == "__main__":
+    eventlet.monkey_patch()  # before anything opens a socket: the callers are green threads
+
+import argparse  # noqa: E402
+import collections  # noqa: E402
+import contextlib  # noqa: E402
+import datetime as dt  # noqa: E402
+import itertools  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from kombu import Connection  # noqa: E402
+from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+
+from bench import apart, broker, pgcount  # noqa: E402
+from bench.stores import drop_schemas, postgres_env  # noqa: E402
+from seklik import demo  # noqa: E402
+from seklik.cluster import (  # noqa: E402
+    ROOT, durable_queues, service_commands, spawn, terminate, wait_answering)
+from seklik.tables import render  # noqa: E402
+from services.assessment import schemas as assessment_schemas  # noqa: E402
+from services.assessment.application import AssessmentApplication  # noqa: E402
+from services.contracts import schemas as contracts_schemas  # noqa: E402
+from services.contracts.application import ContractsApplication  # noqa: E402
+from services.partners import schemas as partners_schemas  # noqa: E402
+from services.partners.application import PartnersApplication  # noqa: E402
+from shared.application import SNAPSHOT_EVERY  # noqa: E402
+from shared.auth import FreshBearer, development_key, mint_token  # noqa: E402
+from shared.config import Settings  # noqa: E402
+from shared.domain import acting_as  # noqa: E402
+from shared.errors import Conflict  # noqa: E402
+from shared.schemas import load  # noqa: E402
 
 CALLS = 240          # commands per figure, shared by the callers
 GRID = (1, 8, 32)    # concurrent callers
@@ -58,16 +69,10 @@ def company(n: int) -> dict:
             "bank_account": {"bank": "BSB", "number": "1234567", "holder": f"PT {name}"}}
 
 
-def postgres_env() -> dict:
-    return {"POSTGRES_HOST": os.environ.get("POSTGRES_HOST", "127.0.0.1"),
-            "POSTGRES_DBNAME": os.environ.get("POSTGRES_DBNAME", "postgres"),
-            "POSTGRES_SCHEMA_PREFIX": f"bench_{uuid.uuid4().hex[:8]}_"}
-
-
 class Bench:
     """Service processes on one set of stores, and callers with tokens."""
 
-    def __init__(self, data: Path, store: str = "sqlite"):
+    def __init__(self, data: Path, store: str = "sqlite", count: bool = False):
         # Development keys: the services verify the development issuer's tokens.
         self.env = {"SEKLIK_DATA_DIR": str(data), "SEKLIK_ENV": "development",
                     "AMQP_URI": broker.uri(), "SEKLIK_LOG_LEVEL": "WARNING",
@@ -79,6 +84,8 @@ class Bench:
         self.procs = []
         self.numbers = itertools.count(1)
         self.retries = 0
+        self.count = count      # services count their PostgreSQL work (bench/pgcount.py)
+        self.counted = {}       # proc -> (service, the file its counts are written to)
 
     def start(self, service: str):
         log = self.logs / f"{service}-{len(self.procs)}.log"
@@ -88,6 +95,13 @@ class Bench:
                                      "config.yaml", "bench.echo:EchoService"], cwd=ROOT,
                                     env={**os.environ, **env}, stdout=open(log, "ab"),
                                     stderr=subprocess.STDOUT, start_new_session=True)
+        elif self.count:
+            counts = str(self.logs / f"{service}-{len(self.procs)}.counts.json")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bench.pgcount", *service_commands()[service]],
+                cwd=ROOT, env={**os.environ, **env, "SEKLIK_BENCH_PGCOUNT": counts},
+                stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+            self.counted[proc] = (service, counts)
         else:
             proc = spawn(service, env, log)
         self.procs.append(proc)
@@ -103,6 +117,23 @@ class Bench:
     def stop_one(self, proc) -> None:
         terminate(proc)
         self.procs.remove(proc)
+        self.counted.pop(proc, None)
+
+    def work(self, service: str) -> dict:
+        """What the running processes of `service` did so far: their PostgreSQL counts (with
+        --count) and their CPU seconds (user + system, from /proc)."""
+        total = {"cpu_s": 0.0, "by_statement": collections.Counter()}
+        for proc in self.procs:
+            if self.counted.get(proc, (None,))[0] != service:
+                continue
+            with open(f"/proc/{proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total["cpu_s"] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            counts = pgcount.read(self.counted[proc][1])
+            for key, value in counts.items():
+                total[key] = total.get(key, 0) + value if key != "by_statement" else \
+                    total[key] + value
+        return total
 
     def proxy(self, role: str, timeout: float = 60):
         regency = Settings.from_env(self.env).regency_code
@@ -145,11 +176,11 @@ class Bench:
             ("partners", PartnersApplication), ("assessment", AssessmentApplication),
             ("contracts", ContractsApplication))}
         feeds = (("assessment", "partners"), ("contracts", "partners"),
-                 ("contracts", "assessment"))
+                 ("contracts", "assessment"), ("assessment", "contracts"))
         deadline = time.monotonic() + timeout
         while any(apps[consumer].tracked_position(source) < apps[source].max_notification_id()
                   for consumer, source in feeds) and time.monotonic() < deadline:
-            time.sleep(0.2)
+            time.sleep(0.05)  # fine enough to time a settling (paired)
 
     def stop(self):
         for proc in self.procs:
@@ -157,17 +188,42 @@ class Bench:
         self.procs.clear()
 
 
-def save_loop(app, method_name: str, arguments, actor: dict) -> float:
+def save_loop(app, method_name: str, arguments, actor: dict,
+              counts: dict | None = None) -> float:
     """Decide and save(): the command's own domain code and one save() per command, in a loop
-    (no RPC, validation, token, command record or retry)."""
+    (no RPC, validation, token, command record or retry). `counts` (a dict) is filled with
+    the loop's PostgreSQL work and CPU seconds (bench/pgcount.py)."""
     method = getattr(type(app), method_name).__wrapped__
     arguments = list(arguments)
-    started = time.perf_counter()
-    for kwargs in arguments:
-        with acting_as(actor):
-            _, aggregates = method(app, **kwargs)
-        app.save(*aggregates)
-    return len(arguments) / (time.perf_counter() - started)
+    with pgcount.counting() if counts is not None else contextlib.nullcontext({}) as counted, \
+            psycopg_own_wait():
+        cpu, started = time.process_time(), time.perf_counter()
+        for kwargs in arguments:
+            with acting_as(actor):
+                _, aggregates = method(app, **kwargs)
+            app.save(*aggregates)
+        rate = len(arguments) / (time.perf_counter() - started)
+        cpu = time.process_time() - cpu
+    if counts is not None:
+        counts.update(counted, cpu_s=cpu)
+    return rate
+
+
+@contextlib.contextmanager
+def psycopg_own_wait():
+    """psycopg's own wait (its C poll) for a loop of one thread, as in a process without
+    eventlet: the baseline is not charged for the cooperative wait (shared/postgres.py) that
+    this process, monkey-patched for its callers, would otherwise get."""
+    try:
+        from psycopg import waiting
+    except ImportError:  # no PostgreSQL driver: a SQLite run
+        yield
+        return
+    wait, waiting.wait = waiting.wait, getattr(waiting, "wait_c", waiting.wait)
+    try:
+        yield
+    finally:
+        waiting.wait = wait
 
 
 class Regency:
@@ -247,25 +303,32 @@ class Regency:
 
     # The same domain work as plain save() loops, on the same stores ----------------------
 
-    def saving(self, command: str, count: int = 400) -> float:
+    def saving(self, command: str, count: int = 400) -> tuple[float, dict | None]:
+        """The save() loop's rate; with --count also its PostgreSQL work per command."""
+        counts = {} if self.bench.count else None
+        rate = self._saving(command, count, counts)
+        return rate, per_command(counts, count) if counts else None
+
+    def _saving(self, command: str, count: int, counts: dict | None) -> float:
         bench, numbers = self.bench, [next(self.bench.numbers) for _ in range(count)]
         if command == "register_partner":
             return save_loop(bench.app(PartnersApplication), "register_partner", (
                 {"identity": load(partners_schemas.PartnerSchema, company(n))}
-                for n in numbers), {"sub": "bench.admin", "roles": ["admin"]})
+                for n in numbers), {"sub": "bench.admin", "roles": ["admin"]}, counts)
         if command == "score":
             return save_loop(bench.app(AssessmentApplication), "score", (load(
                 assessment_schemas.ScoreSchema, {
                     "fiscal_year": YEAR, "partner_id": self.active[n % len(self.active)],
                     "criterion": "regularity", "score": 50 + n % 2, "reason": "checked"})
-                for n in numbers), {"sub": "bench.assessor", "roles": ["assessor"]})
+                for n in numbers), {"sub": "bench.assessor", "roles": ["assessor"]},
+                counts)
         app, finance = bench.app(ContractsApplication), {"sub": "bench.finance",
                                                          "roles": ["finance"]}
         orders = [load(contracts_schemas.PlaceOrderSchema, {
             "contract_id": self.contracts[n % len(self.contracts)], "order": self.order(n)})
             for n in numbers]
         if command == "place_order":
-            return save_loop(app, "place_order", orders, finance)
+            return save_loop(app, "place_order", orders, finance, counts)
         payable = []  # record_payment: orders with accepted proofs first (not measured)
         for n, args in zip(numbers, orders):
             order_id = app.place_order(**args, actor=finance)["order_id"]
@@ -274,7 +337,7 @@ class Regency:
             app.review_proof(order_id, "accepted", "BAST signed", actor=finance)
             payable.append({"order_id": order_id, "payment": load(
                 contracts_schemas.PaymentSchema, self.payment(10**6 + n))})
-        return save_loop(app, "record_payment", payable, finance)
+        return save_loop(app, "record_payment", payable, finance, counts)
 
 
     def long_histories(self, orders: int = 1500, step: int = 500) -> list[dict]:
@@ -311,28 +374,91 @@ ROLE = {"register_partner": "admin", "score": "assessor", "place_order": "financ
         "record_payment": "finance"}
 
 
-def grid(bench: Bench, regency: Regency, command: str, call) -> list[dict]:
+def grid(bench: Bench, regency: Regency, command: str, call, callers_grid=GRID,
+         replicas_grid=(1, 2), calls: int = CALLS) -> list[dict]:
     """The command with 1, 8 and 32 callers on one replica, then on two; each beside an echo
     RPC with the same callers; and the save() loop of the same work on the same store."""
     rows = []
     bench.rate(ROLE[command], 1, 20, call)  # warm up: the first calls of a process cost more
     bench.settle()
-    for replicas in (1, 2):
+    for replicas in replicas_grid:
         extra = bench.start(SERVICE[command]) if replicas == 2 else None
-        for callers in GRID:
-            echo = bench.rate("admin", callers, CALLS, lambda rpc, n: rpc.bench_echo.echo("x"))
-            rate = bench.rate(ROLE[command], callers, CALLS, call)
+        for callers in callers_grid:
+            echo = bench.rate("admin", callers, calls, lambda rpc, n: rpc.bench_echo.echo("x"))
+            before = bench.work(SERVICE[command]) if bench.count else None
+            rate = bench.rate(ROLE[command], callers, calls, call)
+            row = {"command": command, "replicas": replicas, "callers": callers,
+                   "per s": round(rate), "echo RPC/s": round(echo),
+                   "vs echo": f"{rate / echo:.2f}", "rate": rate}
+            if bench.count:
+                time.sleep(0.5)  # the relay publishes the last ones; the counts are written
+                row.update(per_command(pgcount.difference(bench.work(SERVICE[command]),
+                                                          before), max(2, calls // callers)
+                                       * callers))
             bench.settle()
-            rows.append({"command": command, "replicas": replicas, "callers": callers,
-                         "per s": round(rate), "echo RPC/s": round(echo),
-                         "vs echo": f"{rate / echo:.2f}", "rate": rate})
+            rows.append(row)
         if extra is not None:
             bench.stop_one(extra)
-    saving = regency.saving(command)
+    saving, counted = regency.saving(command)
     for row in rows:
         row["save() loop/s"] = round(saving)
         row["vs save loop"] = f"{row.pop('rate') / saving:.2f}"
+    if counted:
+        rows.append({"command": command, "replicas": "save()", "callers": 1,
+                     "per s": round(saving), **counted})
     return rows
+
+
+def paired(bench: Bench, regency: Regency, command: str, call, callers_grid=GRID,
+           rounds: int = 3, calls: int = CALLS) -> list[dict]:
+    """Side by side, `rounds` times for each number of callers: the save() loop of `calls`
+    commands, then `calls` through RPC (one replica), each after the consumers settled. On a
+    machine whose load moves during a run (others' work on its cores), neighbours make a
+    steadier ratio than a grid and one save() loop after it: the median of the rounds'.
+
+    `with consumers`: the same ratio with each side's time running on until assessment and
+    contracts have applied its events (`settle`). Through RPC they apply them meanwhile, on
+    the same cores; after a save() loop they catch up after it."""
+    rows = []
+    bench.rate(ROLE[command], 1, 20, call)  # warm up: the first calls of a process cost more
+    bench.settle()
+    for callers in callers_grid:
+        rates, savings, ratios_settled = [], [], []
+        for _ in range(rounds):
+            savings.append(regency.saving(command, calls)[0])
+            saved = calls / savings[-1] + settle_time(bench)
+            rates.append(bench.rate(ROLE[command], callers, calls, call))
+            sent = max(2, calls // callers) * callers
+            ratios_settled.append(saved / (sent / rates[-1] + settle_time(bench)) * sent / calls)
+        ratios = [rate / saving for rate, saving in zip(rates, savings)]
+        rows.append({"command": command, "replicas": 1, "callers": callers,
+                     "per s": round(statistics.median(rates)),
+                     "save() loop/s": round(statistics.median(savings)),
+                     "vs save loop": f"{statistics.median(ratios):.2f}",
+                     "rounds": " ".join(f"{r:.2f}" for r in ratios),
+                     "with consumers": f"{statistics.median(ratios_settled):.2f}"})
+    return rows
+
+
+def settle_time(bench: Bench) -> float:
+    started = time.perf_counter()
+    bench.settle()
+    return time.perf_counter() - started
+
+
+COUNTED = ["stmts", "round trips", "commits", "async commits", "db wait ms", "cpu ms"]
+
+
+def per_command(work: dict, commands: int) -> dict:
+    """Counts and times of a figure divided by its commands; the statements that make them
+    up kept aside (`statements`) for --count to print."""
+    return {"stmts": f"{work['statements'] / commands:.1f}",
+            "round trips": f"{work['round_trips'] / commands:.1f}",
+            "commits": f"{work['commits'] / commands:.2f}",
+            "async commits": f"{work.get('async_commits', 0) / commands:.2f}",
+            "db wait ms": f"{work['wait_s'] * 1000 / commands:.2f}",
+            "cpu ms": f"{work['cpu_s'] * 1000 / commands:.2f}" if "cpu_s" in work else "",
+            "statements": {text: n / commands for text, n in work["by_statement"].items()}}
 
 
 def waiting_in_feeds(amqp_uri: str) -> int:
@@ -389,22 +515,45 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def main(store: str = "sqlite", with_propagation: bool = True) -> list[dict]:
+COMMANDS = ("register_partner", "score", "place_order", "record_payment")
+
+
+def main(store: str = "sqlite", with_propagation: bool = True, commands=COMMANDS,
+         callers=GRID, replicas=(1, 2), calls: int = CALLS, with_histories: bool = True,
+         count: bool = False, rounds: int = 0) -> list[dict]:
+    """The grid of `commands` (all four by default, as `make bench` runs them) with
+    `callers` callers on each of `replicas`; then the long histories and the propagation.
+    `rounds`: instead of the grid, `paired` figures of that many rounds."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(Path(tmp), store)
+        bench = Bench(Path(tmp), store, count)
+        if rounds:  # the save() loop's events are published within 50 ms, not 500 (settle)
+            bench.env["SEKLIK_RELAY_INTERVAL"] = "0.05"
         regency = Regency(bench)
+
+        def measure(command, call):
+            if rounds:
+                return paired(bench, regency, command, call, callers, rounds, calls)
+            return grid(bench, regency, command, call, callers, replicas, calls)
         try:
             for service in ("bench_echo", "partners", "assessment", "contracts"):
                 bench.start(service)
             regency.open_round()
-            rows += grid(bench, regency, "register_partner", regency.register)
-            rows += grid(bench, regency, "score", regency.score)
-            regency.open_trade()
-            rows += grid(bench, regency, "place_order", regency.place)
-            regency.prove_orders()
-            rows += grid(bench, regency, "record_payment", regency.pay)
-            histories = regency.long_histories()
+            if "register_partner" in commands:
+                rows += measure("register_partner", regency.register)
+            if "score" in commands:
+                rows += measure("score", regency.score)
+            if {"place_order", "record_payment"} & set(commands):
+                regency.open_trade()
+            if "place_order" in commands:
+                rows += measure("place_order", regency.place)
+            if "record_payment" in commands:
+                if not regency.orders:  # orders to pay, placed without measuring
+                    bench.rate("finance", 8, calls * len(callers) * max(
+                        len(replicas), rounds) + 40, regency.place)
+                regency.prove_orders()
+                rows += measure("record_payment", regency.pay)
+            histories = regency.long_histories() if with_histories else []
             if with_propagation:
                 bench.start("projector")
                 bench.start("reporting")
@@ -416,15 +565,24 @@ def main(store: str = "sqlite", with_propagation: bool = True) -> list[dict]:
                 delays = propagation(bench)
         finally:
             bench.stop()
+            drop_schemas(Settings.from_env(bench.env), bench.apps.values())
     print(f"Commands through RPC ({'PostgreSQL' if store == 'postgres' else 'SQLite'} stores, "
-          f"local RabbitMQ), {CALLS} commands per figure; callers that collided 5 times sent "
+          f"local RabbitMQ), {calls} commands per figure; callers that collided 5 times sent "
           f"again: {bench.retries}")
+    if rounds:
+        print(f"Each figure: {rounds} rounds of the save() loop then RPC side by side; "
+              f"the median ratio, and each round's")
     print(render(rows, ["command", "replicas", "callers", "per s", "echo RPC/s", "vs echo",
-                        "save() loop/s", "vs save loop"]))
-    print(f"\nplace_order on one contract and budget piling up orders (on top of the ~100 each "
-          f"took above), in process on the same store: loaded from snapshots (every "
-          f"{SNAPSHOT_EVERY} events) against replaying their whole histories")
-    print(render(histories, list(histories[0])))
+                        "save() loop/s", "vs save loop"]
+                 + (["rounds", "with consumers"] if rounds else [])
+                 + (COUNTED if count else [])))
+    if count:
+        print_statements(rows)
+    if histories:
+        print(f"\nplace_order on one contract and budget piling up orders (on top of the ~100 "
+              f"each took above), in process on the same store: loaded from snapshots (every "
+              f"{SNAPSHOT_EVERY} events) against replaying their whole histories")
+        print(render(histories, list(histories[0])))
     if with_propagation:
         p = {q: percentile(delays, q) for q in (50, 95, 99)}
         print(f"\nPropagation from a command's answer to the reporting view, {len(delays)} "
@@ -432,3 +590,54 @@ def main(store: str = "sqlite", with_propagation: bool = True) -> list[dict]:
               f"{p[99] * 1000:.0f} ms (one echo RPC: {echo_latency * 1000:.1f} ms; p50 is "
               f"{p[50] / echo_latency:.0f}x)")
     return rows
+
+
+def run_apart(store: str) -> list[dict]:
+    """`main(store)` in a process of its own, monkey-patched for its callers (see the top)."""
+    return apart.run("bench.commands", "--store", store, title=f"Commands through RPC ({store})")
+
+
+def print_statements(rows: list[dict]) -> None:
+    """--count: the statements per command of each figure, by their first words."""
+    for row in rows:
+        print(f"\n{row['command']}, replicas {row['replicas']}, {row['callers']} caller(s): "
+              f"statements per command")
+        for text, n in sorted(row["statements"].items(), key=lambda item: -item[1]):
+            if n >= 0.01:
+                print(f"  {n:6.2f}  {text}")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.commands", description="The commands' grid alone (by default "
+        "as `make bench` runs it on SQLite); a part of it while one looks for a cost.")
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--commands", default=",".join(COMMANDS),
+                        help="comma-separated, of " + ", ".join(COMMANDS))
+    parser.add_argument("--callers", default=",".join(map(str, GRID)))
+    parser.add_argument("--replicas", default="1,2")
+    parser.add_argument("--calls", type=int, default=CALLS, help="commands per figure")
+    parser.add_argument("--paired", type=int, default=0, metavar="ROUNDS",
+                        help="instead of the grid: ROUNDS rounds of the save() loop and RPC "
+                        "side by side for each number of callers (one replica)")
+    parser.add_argument("--no-histories", action="store_true")
+    parser.add_argument("--no-propagation", action="store_true")
+    parser.add_argument("--count", action="store_true", help="each service and the save() "
+                        "loop count their PostgreSQL statements, round trips, commits, time "
+                        "waiting and CPU per command (bench/pgcount.py; costs some speed)")
+    parser.add_argument("--rows", help="also write the figures' rows there (JSON)")
+    args = parser.parse_args()
+    unknown = set(args.commands.split(",")) - set(COMMANDS)
+    if unknown:
+        parser.error(f"unknown command(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+if __name__ == "__main__":
+    args = arguments()
+    with broker.own_vhost():
+        rows = main(args.store, not args.no_propagation, tuple(args.commands.split(",")),
+                    tuple(int(c) for c in args.callers.split(",")),
+                    tuple(int(r) for r in args.replicas.split(",")), args.calls,
+                    not args.no_histories, args.count, args.paired)
+        apart.keep_rows(args.rows, rows)

@@ -1,9 +1,10 @@
-"""python -m bench.profile [--commands N] [--callers C]
+"""python -m bench.profile [--commands N] [--callers C] [--store sqlite|postgres] [--save FILE]
 
 Where a partners process spends its time on register_partner: the service runs under cProfile
-(`nameko run`, SQLite store, local RabbitMQ) while C callers send N registrations through RPC;
-then the time of each package (own time, summed), the SQLite commits and statements per
-command, and the most expensive functions. The costs docs/benchmarks.md lists were found so.
+(`nameko run`, SQLite store or a PostgreSQL schema of its own, local RabbitMQ) while C callers
+send N registrations through RPC; then the time of each package (own time, summed), the
+commits and statements per command, and the most expensive functions. The costs
+docs/benchmarks.md lists were found so.
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ import eventlet
 
 from bench import broker
 from bench.commands import Bench, company
+from bench.stores import drop_schemas
 from seklik.cluster import ROOT, wait_answering
+from shared.config import Settings
 
 
 def where(path: str, function: str) -> str:
@@ -38,9 +41,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--commands", type=int, default=2000)
     parser.add_argument("--callers", type=int, default=8)
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--save", metavar="FILE", help="keep the profile (pstats) there")
     args = parser.parse_args()
     with broker.own_vhost(), tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(Path(tmp))
+        bench = Bench(Path(tmp), args.store)
         log, out = bench.logs / "partners.log", Path(tmp) / "partners.prof"
         proc = subprocess.Popen(
             [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "nameko", "run",
@@ -56,19 +61,31 @@ def main() -> None:
         finally:
             proc.send_signal(signal.SIGINT)  # nameko stops; cProfile writes its file
             proc.wait(60)
+            drop_schemas(Settings.from_env(bench.env), bench.apps.values())
         stats = pstats.Stats(str(out))
+        if args.save:
+            stats.dump_stats(args.save)
     own = collections.Counter()
     calls = {}
     for (path, _, function), (_, ncalls, tottime, _, _) in stats.stats.items():
         own[where(path, function)] += tottime
         calls[function] = calls.get(function, 0) + ncalls
+        if "/psycopg/" in path:  # psycopg's own: "psycopg/cursor.py:execute"
+            key = f"psycopg/{path.rsplit('/psycopg/', 1)[1]}:{function}"
+            calls[key] = calls.get(key, 0) + ncalls
     idle = own.pop("poll", 0.0)
     print(f"register_partner: {args.commands} commands from {args.callers} callers at "
           f"{rate:,.0f}/s (under the profiler); the process waited in epoll {idle:.1f}s")
-    commits = calls.get("<method 'commit' of 'sqlite3.Connection' objects>", 0)
-    statements = calls.get("<method 'execute' of 'sqlite3.Cursor' objects>", 0)
-    print(f"SQLite per command: {commits / args.commands:.2f} commits, "
-          f"{statements / args.commands:.1f} statements")
+    if args.store == "postgres":  # commits: of transactions (a statement alone not counted)
+        commits = calls.get("psycopg/transaction.py:_commit_gen", 0)
+        statements = calls.get("psycopg/cursor.py:execute", 0) + calls.get(
+            "psycopg/cursor.py:executemany", 0)
+    else:
+        commits = calls.get("<method 'commit' of 'sqlite3.Connection' objects>", 0)
+        statements = calls.get("<method 'execute' of 'sqlite3.Cursor' objects>", 0)
+    print(f"{'PostgreSQL' if args.store == 'postgres' else 'SQLite'} per command: "
+          f"{commits / args.commands:.2f} commits, {statements / args.commands:.1f} statements "
+          f"(bench.commands --count counts them exactly)")
     print("\nOwn time by package (s), the process's whole life:")
     for name, seconds in own.most_common(15):
         print(f"  {seconds:7.3f}  {name}")

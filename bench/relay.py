@@ -16,11 +16,12 @@ import time
 from kombu import Connection, Exchange, Producer, Queue
 
 from bench import broker
-from bench.commands import company, postgres_env
+from bench.commands import company
+from bench.stores import drop_schemas, postgres_env
 from seklik.tables import render
 from services.partners.application import PartnersApplication
 from services.partners.schemas import PartnerSchema
-from shared.config import Settings, conninfo
+from shared.config import Settings
 from shared.relay import ConfirmingPublisher, OutboxRelay
 from shared.schemas import load
 
@@ -83,20 +84,7 @@ def on_store(store: str, events: int) -> dict:
             drop_schemas(settings)
 
 
-def drop_schemas(settings: Settings) -> None:
-    """The run's PostgreSQL schemas go with it (on SQLite, its folder goes)."""
-    if not settings.postgres:
-        return
-    import psycopg
-
-    with psycopg.connect(conninfo(settings.postgres), autocommit=True) as conn:
-        prefix = settings.schema_prefix.replace("_", r"\_")
-        for (schema,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
-                                      (prefix + "%",)).fetchall():
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-def main(events: int) -> None:
+def main(events: int) -> list[dict]:
     rows = []
     for store, kind in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
         figures = on_store(store, events)
@@ -111,6 +99,7 @@ def main(events: int) -> None:
     print("Relay publish rate (SQLite and PostgreSQL outboxes, local RabbitMQ, persistent "
           "messages, confirms; each relay beside its baseline, measured just before it)")
     print(render(rows, ["outbox", "figure", "events", "events/s", "ratio"]))
+    return rows
 
 
 if __name__ == "__main__":
