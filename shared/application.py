@@ -34,7 +34,7 @@ from shared.files import FileStore
 from shared.personal import keyed_digest
 from shared.schemas import check_command_id
 from shared.quarantine import Quarantine
-from shared.storage import SqlStore
+from shared.storage import SqlStore, sqlite_page_cache
 
 COMMAND_NAMESPACE = uuid.UUID("6f1d0c52-6b8e-4b8f-9f57-6c1e5e1a2b10")
 MAX_PAGE = 1000
@@ -240,6 +240,8 @@ class ServiceApplication(Application):
         with store_setup(self.settings, self.name):  # one process at a time per schema
             super().__init__(env={**store_env, **(env or {})})
         self.sql = SqlStore(self.recorder.datastore)
+        if not self.sql.is_postgres:
+            sqlite_page_cache(self.recorder.datastore, self.settings.sqlite_cache)
         self.journal = self.sql.table("journal")
         self.sql.execute(
             f"CREATE TABLE IF NOT EXISTS {self.journal} ("

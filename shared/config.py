@@ -57,6 +57,8 @@ VARIABLES = {
     "SEKLIK_FILES_DIR": "folder of the file store (uploaded documents and proofs, sealed; "
                         "default <SEKLIK_DATA_DIR>/files)",
     "SEKLIK_FILE_LIMIT_MB": "largest file an upload may be, in MB (default 10)",
+    "SEKLIK_SQLITE_CACHE_MB": "page cache of each connection to a SQLite store, in MB "
+                              "(default 64; SQLite's own is 2)",
     "SEKLIK_S3_ENDPOINT": "an S3-compatible file store (MinIO) instead of the folder: "
                           "http(s)://host:port",
     "SEKLIK_S3_BUCKET": "its bucket (default seklik-files)",
@@ -151,6 +153,7 @@ class Settings:
     s3: dict | None = None            # its S3-compatible bucket
     file_limit: int = 10 * 1024 * 1024
     queue_type: str | None = None     # of the durable feed queues; None: the vhost's default
+    sqlite_cache: int = 64 * 1024 * 1024  # bytes of page cache per SQLite connection
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -199,6 +202,8 @@ class Settings:
             if env.get("SEKLIK_S3_ENDPOINT") else None,
             file_limit=megabytes("SEKLIK_FILE_LIMIT_MB", env.get("SEKLIK_FILE_LIMIT_MB", "10")),
             queue_type=queue_type(env.get("SEKLIK_QUEUE_TYPE")),
+            sqlite_cache=megabytes("SEKLIK_SQLITE_CACHE_MB",
+                                   env.get("SEKLIK_SQLITE_CACHE_MB", "64")),
         )
 
     @property

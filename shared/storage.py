@@ -46,6 +46,26 @@ class SqlStore:
             return cur.fetchall()
 
 
+def sqlite_page_cache(datastore, size: int) -> None:
+    """Give every connection of a SQLite store a page cache of `size` bytes (an upper bound,
+    filled only as pages are read). SQLite's default of 2 MB is far smaller than a large
+    history's views: a rebuild of 1,000,000 events then reads index pages from the file again
+    and again, and falls from 0.54 to 0.40 of reading. The pool's idle connections get it now,
+    the ones it makes later as they are made (eventsourcing's pool has no hook for it)."""
+    pragma = f"PRAGMA cache_size = -{max(1, size // 1024)}"  # negative: in KiB
+    pool = datastore.pool
+    create = pool._create_connection
+
+    def create_with_cache():
+        conn = create()
+        conn._sqlite_conn.execute(pragma)
+        return conn
+
+    pool._create_connection = create_with_cache
+    for conn in list(pool._pool):
+        conn._sqlite_conn.execute(pragma)
+
+
 class _Cursor:
     def __init__(self, cursor, is_postgres: bool, schema: str | None = None):
         self._cursor = cursor
