@@ -122,7 +122,10 @@ def at_scale(app: PartnersApplication, env: dict) -> dict:
 def main(sizes=(10_000, 100_000), store: str = "sqlite") -> list[dict]:
     rows, scale = [], []
     with tempfile.TemporaryDirectory() as data:
-        env = {"SEKLIK_DATA_DIR": f"{data}/p",
+        # Development settings, as the partners process `at_scale` starts on the same store:
+        # the same cipher (events encrypted at rest, as in production) and the same keys. A
+        # store written under two ciphers reads back undecodable, and verify says so.
+        env = {"SEKLIK_DATA_DIR": f"{data}/p", "SEKLIK_ENV": "development",
                **(postgres_env() if store == "postgres" else {})}
         app = PartnersApplication(Settings.from_env(env))
         for size in sizes:
