@@ -23,6 +23,18 @@ def reporting(tmp_path):
 
 
 @pytest.fixture
+def fetch(partners):
+    """The partners log as a consumer's source answers it."""
+    return lambda source, after, limit: partners.notifications(after, limit)
+
+
+@pytest.fixture
+def feed(reporting, fetch):
+    """The consumer wired as the projector's feed: page handler and quarantine."""
+    return TrackedConsumer.of(reporting, "partners", fetch, "apply_envelope", "apply_envelopes")
+
+
+@pytest.fixture
 def consumer(partners, reporting):
     fetches = []
 
@@ -116,14 +128,13 @@ def test_the_registry_follows_a_partner_through_its_lifecycle(partners, reportin
 
 
 def test_a_catch_up_page_applied_in_one_transaction_equals_one_by_one(partners, reporting,
-                                                                       tmp_path):
+                                                                       tmp_path, fetch):
     from eventsourcing.persistence import IntegrityError
 
     for n in range(1, 6):
         register(partners, n)
     one_by_one = ReportingApplication(Settings.from_env({"SEKLIK_DATA_DIR": str(tmp_path /
                                                                                 "one")}))
-    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
     batched = TrackedConsumer("partners", reporting.tracked_position, reporting.apply_envelope,
                               fetch, apply_batch=reporting.apply_envelopes)
     assert batched.catch_up() == 10
@@ -196,10 +207,8 @@ def test_a_duplicate_below_a_known_position_is_skipped_without_asking_the_store(
 
 
 def test_a_partners_event_the_views_cannot_apply_is_set_aside_and_later_partners_appear(
-        partners, reporting):
+        partners, reporting, feed):
     # The wired consumer (as the projector's feed): nothing stops the pipeline.
-    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
-    feed = TrackedConsumer.of(reporting, "partners", fetch, "apply_envelope", "apply_envelopes")
     register(partners, 1)
     register(partners, 2)
     envelopes = partners.notifications(0, 10)
@@ -214,7 +223,8 @@ def test_a_partners_event_the_views_cannot_apply_is_set_aside_and_later_partners
     assert reporting.tracked_position("partners") == 4
 
 
-def test_deliveries_that_arrive_together_are_applied_in_one_transaction(partners, reporting):
+def test_deliveries_that_arrive_together_are_applied_in_one_transaction(partners, reporting,
+                                                                        fetch):
     import eventlet
 
     batches = []
@@ -223,7 +233,6 @@ def test_deliveries_that_arrive_together_are_applied_in_one_transaction(partners
         batches.append([env["notification_id"] for env in envelopes])
         reporting.apply_envelopes(envelopes)
 
-    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
     consumer = TrackedConsumer("partners", reporting.tracked_position, reporting.apply_envelope,
                                fetch, apply_batch=apply_batch)
     for n in range(1, 4):
@@ -241,11 +250,9 @@ def test_deliveries_that_arrive_together_are_applied_in_one_transaction(partners
 
 
 def test_among_deliveries_that_arrive_together_one_that_fails_is_set_aside_alone(
-        partners, reporting):
+        partners, reporting, feed):
     import eventlet
 
-    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
-    feed = TrackedConsumer.of(reporting, "partners", fetch, "apply_envelope", "apply_envelopes")
     register(partners, 1)
     register(partners, 2)
     envelopes = partners.notifications(0, 10)
@@ -259,14 +266,13 @@ def test_among_deliveries_that_arrive_together_one_that_fails_is_set_aside_alone
 
 
 def test_the_next_delivery_is_applied_without_asking_the_store_where_the_position_is(
-        partners, reporting, tmp_path):
+        partners, reporting, fetch):
     asked = []
 
     def position(source):
         asked.append(source)
         return reporting.tracked_position(source)
 
-    fetch = lambda source, after, limit: partners.notifications(after, limit)  # noqa: E731
     consumer = TrackedConsumer("partners", position, reporting.apply_envelope, fetch)
     register(partners, 1)
     register(partners, 2)
