@@ -6,6 +6,7 @@ import os
 import uuid
 
 from shared.auth import TokenKeys, development_key, mint_token
+from shared.config import Settings
 
 # Each test session runs on a RabbitMQ vhost of its own (tests/conftest.py `rabbit` creates it
 # and deletes it at the end): two suites on one machine (CI beside a developer's run, the
@@ -92,7 +93,7 @@ def document(kind: str, issued_on: str = "2025-01-15", valid_until=None, number=
 
 
 def next_year_end() -> str:
-    return f"{dt.date.today().year + 1}-12-31"
+    return f"{Settings.from_env().today().year + 1}-12-31"  # the regency's year, not UTC's
 
 
 def documents_for(media_type: str, policy: dict = POLICY_2026) -> list[dict]:

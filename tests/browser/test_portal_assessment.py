@@ -9,13 +9,13 @@ is a number; tries to finalise with one criterion unscored and is told which; sc
 finalises, and sees tier A, with the history reporting keeps. A media company's user is
 refused the assessment pages. Each page is saved as a screenshot in the test's folder.
 """
-import datetime as dt
 import re
 import time
 from types import SimpleNamespace
 
 import pytest
 
+from shared.config import Settings
 from tests.browser.test_portal_registration import arrive, log_in
 from tests.integration.cluster import behind_gateway
 from tests.integration.scenarios import eventually
@@ -24,7 +24,7 @@ from tests.support import POLICY_2026, RUBRIC_2026, chief_editor, company, docum
 pytestmark = pytest.mark.integration
 
 SERVICES = ("partners", "assessment", "projector", "reporting", "accounts")
-YEAR = dt.date.today().year  # the regency's year as the portal judges it (WIB; not at New Year)
+YEAR = Settings.from_env().today().year  # the regency's year as the portal judges it (WIB)
 ASSESSOR = "penilai.citra@okikab.go.id"
 PASSWORD = "Penilaian-OKI-2026"
 MEDIA = "redaksi@harianokiekspres.id"

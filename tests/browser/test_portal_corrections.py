@@ -9,11 +9,11 @@ verifier sees each pending change as old → new, rejects the account with a not
 then reads, approves the brand name, and the company's page carries the new name. A
 journalist's NIK is never text on either page, nor in an address.
 """
-import datetime as dt
 import re
 
 import pytest
 
+from shared.config import Settings
 from tests.browser.test_portal_registration import (POLICY, UUID, arrive, fill_company,
                                                      log_in, sign_up)
 from tests.integration.cluster import behind_gateway
@@ -21,7 +21,7 @@ from tests.integration.cluster import behind_gateway
 pytestmark = pytest.mark.integration
 
 SERVICES = ("partners", "accounts")
-YEAR = dt.date.today().year  # the regency's year as the portal judges it (WIB; not at New Year)
+YEAR = Settings.from_env().today().year  # the regency's year as the portal judges it (WIB)
 PASSWORD = "Redaksi-Kayuagung-2026"
 VERIFIER = "verifikasi.dewi@okikab.go.id"
 STAFF_PASSWORD = "Verifikasi-OKI-2026"

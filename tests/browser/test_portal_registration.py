@@ -9,7 +9,6 @@ company sees the reason in its checklist, uploads a clear scan, and is activated
 a form posted without its CSRF token is refused; a brand name carrying a script is shown as
 text. Each page is saved as a screenshot in the test's folder.
 """
-import datetime as dt
 import re
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from shared.config import Settings
 from tests.integration.cluster import behind_gateway
 from tests.support import company
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 FILES = Path(__file__).parent.parent / "files"
 SERVICES = ("partners", "accounts")
-YEAR = dt.date.today().year  # the regency's year as the portal judges it (WIB; not at New Year)
+YEAR = Settings.from_env().today().year  # the regency's year as the portal judges it (WIB)
 POLICY = {"required_documents": {media: ["deed", "npwp"] for media in (
     "online", "print_daily", "print_weekly", "print_monthly", "tv", "radio")},
     "min_company_age_years": 2, "min_press_council": "administrative",
@@ -60,6 +60,25 @@ def arrive(page, pattern: str, timeout: float = 30) -> str:
         if re.search(pattern, href):
             return href
         assert time.monotonic() < deadline, f"still at {href}, not {pattern}"
+        time.sleep(0.2)
+
+
+def told(page, expected: str, timeout: float = 30) -> str:
+    """Until the page's notice says `expected`, asked of the page as `arrive` does: a click
+    that posts a form returns before the answer's page replaces the one that had a notice of
+    its own (a contract signed, then an order placed on the same page)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            said = page.evaluate(
+                "[...document.querySelectorAll('.notice')].map(n => n.innerText).join(' | ')")
+        except PlaywrightError as error:  # asked while the page was navigating: ask again
+            assert "context was destroyed" in str(error), error
+            said = ""
+        if expected in said:
+            return said
+        assert time.monotonic() < deadline, \
+            f"the notice says {said!r}, not {expected!r}: {page.locator('main').inner_text()}"
         time.sleep(0.2)
 
 

@@ -13,7 +13,6 @@ pays nothing more); the company sees what it was paid after the tax withheld; an
 downloads the payment ledger as CSV. A media company's user is refused finance's pages.
 """
 import csv
-import datetime as dt
 import io
 import re
 import time
@@ -22,8 +21,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from shared.config import Settings
 from tests.browser.test_portal_registration import (add_chief_editor, arrive, fill_company,
-                                                    log_in, sign_up, upload)
+                                                    log_in, sign_up, told, upload)
 from tests.integration.cluster import behind_gateway
 from tests.support import POLICY_2026, RUBRIC_2026
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 FILES = Path(__file__).parent.parent / "files"
 SERVICES = ("partners", "assessment", "contracts", "projector", "reporting", "accounts")
-TODAY = dt.date.today()  # the regency's date as the portal judges it (WIB; not at New Year)
+TODAY = Settings.from_env().today()  # the regency's date as the portal judges it (WIB)
 YEAR = TODAY.year
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 STAFF = {"verifier": "verifikasi.budi@okikab.go.id", "assessor": "penilai.citra@okikab.go.id",
@@ -67,10 +67,6 @@ def staff(browser_context, base: str, role: str):
 def opened(page, url: str) -> None:
     answer = page.goto(url)
     assert answer.status == 200, page.locator("main").inner_text()
-
-
-def notice(page) -> str:
-    return page.locator(".notice").first.inner_text()
 
 
 def reload_until(page, url: str, check, timeout: float = 30):
@@ -144,7 +140,7 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
     assert finance.locator("#pagu").get_attribute("aria-invalid") == "true"
     finance.locator("form.budget-form").get_by_label("Pagu (rupiah)").fill("500.000.000")
     finance.locator("form.budget-form").get_by_role("button", name="Simpan pagu").click()
-    assert f"Pagu kegiatan {ACTIVITY} disimpan" in notice(finance)
+    told(finance, f"Pagu kegiatan {ACTIVITY} disimpan")
     ceiling = finance.locator("form.ceiling-form")
     ceiling.get_by_label("Tier").fill("A")
     ceiling.get_by_label("Plafon per mitra setahun (rupiah)").fill("100.000.000")
@@ -161,7 +157,7 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
     prices.locator("[name='items.0.unit']").select_option("item")
     prices.locator("[name='items.0.unit_price']").fill("2.500.000")
     prices.get_by_role("button", name="Terbitkan harga").click()
-    assert "Harga standar versi 1 terbit" in notice(finance)
+    told(finance, "Harga standar versi 1 terbit")
     assert "Rp2.500.000" in finance.locator("section.price-version").inner_text()
     # the next version's form starts from the prices in force
     assert finance.locator("[name='items.0.unit_price']").input_value() == "2500000"
@@ -185,7 +181,7 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
         "Nilai kontrak (rupiah, DPP + PPN)").fill("50.000.000")
     finance.locator("form.contract-form").get_by_role("button", name="Tanda tangani").click()
     contract_id = re.search(UUID, arrive(finance, "/portal/keuangan/kontrak/" + UUID)).group()
-    assert f"Kontrak 001/SPK/KOMINFO/{YEAR} ditandatangani (tier A)" in notice(finance)
+    told(finance, f"Kontrak 001/SPK/KOMINFO/{YEAR} ditandatangani (tier A)")
 
     order = finance.locator("form.order-form")
     order.get_by_label("Produk").select_option("advertorial")
@@ -193,7 +189,7 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
     order.get_by_label("Judul").fill("Sosialisasi vaksinasi HPV di Kayuagung")
     order.get_by_label("Tayang paling lambat").fill(TODAY.isoformat())
     order.get_by_role("button", name="Pesan").click()
-    assert "Rp2.775.000" in notice(finance)  # DPP 2,500,000 + PPN 11%
+    told(finance, "Rp2.775.000")  # DPP 2,500,000 + PPN 11%
     assert finance.locator("dd.remaining").inner_text() == "Rp47.225.000"
     shot(finance, "52-kontrak-dan-pesanan")
 
@@ -208,7 +204,7 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
     article.get_by_label("Jumlah pembaca/penonton (boleh kosong)").fill("12.500")
     article.get_by_label("Berkas").set_input_files(str(FILES / "clipping.jpg"))
     article.get_by_role("button", name="Kirim bukti").click()
-    assert "Bukti tayang terkirim" in notice(media)
+    told(media, "Bukti tayang terkirim")
 
     # Finance opens the clipping, accepts the proof, checks the taxes and pays -------------
     opened(finance, f"{base}/portal/keuangan/pesanan")
@@ -223,7 +219,7 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
     waiting.get_by_label("Catatan (BAST atau alasan penolakan)").fill(
         "BAST 027/BAST/2026\nDiterima utuh, halaman 3")
     waiting.get_by_role("button", name="Terima (BAST)").click()
-    assert "Bukti tayang diterima" in notice(finance)
+    told(finance, "Bukti tayang diterima")
     reload_until(finance, f"{base}/portal/keuangan/pesanan",
                  lambda p: "1" == p.locator("table.ages tr[data-age='0–30'] td").nth(1)
                  .inner_text())
@@ -243,7 +239,7 @@ def test_a_years_whole_round_in_the_browser(portal, browser_context, shot):
                     .get_attribute("value")
                     for name in ("csrf_token", "sp2d_number", "paid_on", "command_id")}
     finance.get_by_role("button", name="Catat pembayaran").click()
-    assert f"Pembayaran SP2D {SP2D} dicatat: Rp2.450.000 diterima mitra" in notice(finance)
+    told(finance, f"Pembayaran SP2D {SP2D} dicatat: Rp2.450.000 diterima mitra")
     again = finance.request.post(
         f"{base}/portal/keuangan/pesanan/{order_id}/bayar/konfirmasi", form=confirmation)
     assert "dicatat" in again.text()  # the same confirmation answers as before
