@@ -235,7 +235,7 @@ class Regency:
         self.contracts: list[str] = []    # contracts with room for thousands of orders
         self.orders: list[str] = []       # orders placed by the benchmark
         self.proven: list[str] = []       # of those, with an accepted proof: payable
-        self.today = dt.date.today()
+        self.today = Settings.from_env().today()  # the regency's, as the services judge
 
     def open_round(self) -> None:
         with self.bench.proxy("admin") as admin, self.bench.proxy("verifier") as verifier, \
