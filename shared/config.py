@@ -65,7 +65,8 @@ VARIABLES = {
     "SEKLIK_S3_ACCESS_KEY": "its access key",
     "SEKLIK_S3_SECRET_KEY": "its secret key",
     "CIPHER_KEY": "AES key (base64, `seklik keygen`): personal data encrypted at rest",
-    "CIPHER_TOPIC": "the cipher (default eventsourcing.cryptography:AESCipher)",
+    "CIPHER_TOPIC": "the cipher (default shared.cipher:AESCipher: AES-GCM as eventsourcing's "
+                    "AESCipher writes it; that one reads the same stores)",
     "POSTGRES_HOST": "PostgreSQL host; setting it switches every store to PostgreSQL",
     "POSTGRES_PORT": "PostgreSQL port (default 5432)",
     "POSTGRES_DBNAME": "PostgreSQL database (default seklik)",
@@ -76,6 +77,7 @@ VARIABLES = {
 
 
 # Outside SEKLIK_ENV=development a service refuses to start without each of these.
+CIPHER_TOPIC = "shared.cipher:AESCipher"
 REQUIRED_OUTSIDE_DEVELOPMENT = ("SEKLIK_TOKEN_PUBLIC_KEY", "SEKLIK_SERVICE_KEY",
                                 "SEKLIK_SERVICE_PUBLIC_KEYS", "CIPHER_KEY", "SEKLIK_REGENCY_CODE")
 
@@ -183,11 +185,11 @@ class Settings:
             expiry_interval=float(env.get("SEKLIK_EXPIRY_INTERVAL", "3600")),
             postgres=postgres,
             schema_prefix=env.get("POSTGRES_SCHEMA_PREFIX", "seklik_"),
-            cipher={"CIPHER_KEY": env["CIPHER_KEY"], "CIPHER_TOPIC": env.get(
-                "CIPHER_TOPIC", "eventsourcing.cryptography:AESCipher")}
+            cipher={"CIPHER_KEY": env["CIPHER_KEY"],
+                    "CIPHER_TOPIC": env.get("CIPHER_TOPIC", CIPHER_TOPIC)}
             if env.get("CIPHER_KEY") else (
                 {"CIPHER_KEY": DEV_CIPHER_KEY,
-                 "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher"}
+                 "CIPHER_TOPIC": CIPHER_TOPIC}
                 if env.get("SEKLIK_ENV") == "development" else None),
             unset=tuple(name for name in REQUIRED_OUTSIDE_DEVELOPMENT if not env.get(name)),
             checkpoint_every=max(1, int(env.get("SEKLIK_CHECKPOINT_EVERY", "100"))),
