@@ -78,6 +78,10 @@ VARIABLES = {
 
 # Outside SEKLIK_ENV=development a service refuses to start without each of these.
 CIPHER_TOPIC = "shared.cipher:AESCipher"
+# How long a write to a SQLite store waits for another process's transaction on the same file
+# (SQLite's busy timeout; eventsourcing's default is 5 s): a service starting beside a
+# projector that commits a large page of a catch-up waits for it rather than failing.
+SQLITE_LOCK_SECONDS = 30
 REQUIRED_OUTSIDE_DEVELOPMENT = ("SEKLIK_TOKEN_PUBLIC_KEY", "SEKLIK_SERVICE_KEY",
                                 "SEKLIK_SERVICE_PUBLIC_KEYS", "CIPHER_KEY", "SEKLIK_REGENCY_CODE")
 
@@ -270,7 +274,8 @@ class Settings:
                     "POSTGRES_SCHEMA": schema, **self.postgres, **cipher}
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.data_dir / f"{service}.sqlite"), **cipher}
+                "SQLITE_DBNAME": str(self.data_dir / f"{service}.sqlite"),
+                "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_SECONDS), **cipher}
 
 
 @contextmanager
