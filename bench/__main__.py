@@ -44,23 +44,31 @@ def main() -> None:
         print(f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} "
               f"UTC on {platform.machine()}, Python {platform.python_version()}, "
               "2 cores; every figure beside a baseline measured in the same run.\n\n```")
-        figures = {"relay": relay.main(args.events), "commands": {}, "propagation": [],
-                   "history": {}}
+        with broker.own_vhost("relay"):
+            figures = {"relay": relay.main(args.events), "commands": {}, "propagation": [],
+                       "history": {}}
         print()
         if not args.skip_commands:
             for store in ("sqlite", "postgres"):
-                figures["commands"][store] = commands.run_apart(store)  # callers need eventlet
+                with broker.own_vhost(f"commands-{store}"):  # callers need eventlet
+                    figures["commands"][store] = commands.run_apart(store)
                 print()
-            figures["propagation"] = propagation.run_apart("postgres")  # answer to view, loaded
+            with broker.own_vhost("propagation"):  # answer to view, loaded
+                figures["propagation"] = propagation.run_apart("postgres")
             print()
-        figures["history"]["sqlite"] = history_bench.main(sizes(args.sizes), "sqlite")
+        with broker.own_vhost("history-sqlite"):
+            figures["history"]["sqlite"] = history_bench.main(sizes(args.sizes), "sqlite")
         print()
-        figures["history"]["postgres"] = history_bench.main(sizes(args.pg_sizes), "postgres")
+        with broker.own_vhost("history-postgres"):
+            figures["history"]["postgres"] = history_bench.main(sizes(args.pg_sizes),
+                                                                "postgres")
         print("```")
         write(DOC, out.getvalue())
         if not args.skip_gateway:
-            gateway.write_section()
-            uploads.write_section(mb=5, uploads=8)
+            with broker.own_vhost("gateway"):
+                gateway.write_section()
+            with broker.own_vhost("uploads"):
+                uploads.write_section(mb=5, uploads=8)
         figures["export"] = export.write_section(100_000)
     summary = targets.report(targets.table(**figures))
     print(summary)

@@ -23,28 +23,41 @@ def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
+OURS = "seklik-bench-"
+
+
 def forget_abandoned() -> None:
     """Delete the vhosts of benchmark runs that were killed before they could."""
     listing = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], check=True,
                              capture_output=True, text=True, timeout=60).stdout.split()
     for vhost in listing:
-        pid = vhost.removeprefix("seklik-bench-")
-        if pid != vhost and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+        pid = vhost.removeprefix(OURS).split("-")[0]
+        if vhost.startswith(OURS) and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
             rabbitmqctl("delete_vhost", vhost)
 
 
 @contextlib.contextmanager
-def own_vhost(name: str = f"seklik-bench-{os.getpid()}"):
-    """Point AMQP_URI at a new vhost for the duration; the vhost goes with everything in it."""
-    if shutil.which("rabbitmqctl") is None or "AMQP_URI" in os.environ:
+def own_vhost(step: str = ""):
+    """Point AMQP_URI at a new vhost for the duration; the vhost goes with everything in it.
+    Inside another of ours (`make bench` runs each benchmark in a `step` of its own), a new
+    one too: the feed queues one benchmark filled are not drained by the next one's
+    services. A broker given by AMQP_URI, or without rabbitmqctl, is used as it is."""
+    before = os.environ.get("AMQP_URI")
+    if shutil.which("rabbitmqctl") is None or (
+            before is not None and not before.startswith(DEFAULT + OURS)):
         yield uri()
         return
-    forget_abandoned()
+    name = f"{OURS}{os.getpid()}" + (f"-{step}" if step else "")
+    if before is None:
+        forget_abandoned()
     rabbitmqctl("add_vhost", name)
     rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
     os.environ["AMQP_URI"] = f"{DEFAULT}{name}"
     try:
         yield os.environ["AMQP_URI"]
     finally:
-        del os.environ["AMQP_URI"]
+        if before is None:
+            del os.environ["AMQP_URI"]
+        else:
+            os.environ["AMQP_URI"] = before
         rabbitmqctl("delete_vhost", name)
