@@ -17,7 +17,7 @@ from services.reporting.application import ReportingApplication
 from shared import checkpoints
 from shared.auth import development_key
 from shared.config import Settings
-from shared.consumer import TrackedConsumer
+from shared.consumer import READ_AHEAD_PAGE, TrackedConsumer
 
 
 BENCH_KEY = development_key("partners")
@@ -82,9 +82,11 @@ def rates(app: PartnersApplication, data: str, size: int, env: dict) -> dict:
     # a generation of its own, as `seklik reporting rebuild` builds beside the live views
     views = ReportingApplication(views.settings, generation=views.start_generation())
     started = time.perf_counter()
+    # the source read in this process: pages as a rebuild's, no read-ahead thread (it would
+    # share the GIL with the applying; shared/consumer.py)
     TrackedConsumer("partners", views.tracked_position, views.apply_envelope,
                     lambda source, after, limit: app.notifications(after, limit),
-                    apply_batch=views.apply_envelopes, read_ahead=True).catch_up()
+                    apply_batch=views.apply_envelopes, page=READ_AHEAD_PAGE).catch_up()
     views.index()
     rebuilding = total / (time.perf_counter() - started)
     return {"events": total, "read/s": round(reading), "verify/s": round(verifying),

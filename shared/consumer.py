@@ -56,14 +56,14 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 
 @contextmanager
-def pages_ahead(fetch, source: str, read_ahead: bool):
-    """`fetch(after)` -> the page after `after`; with `read_ahead`, the page after that one is
-    already being read (in a thread of its own) when it is returned, for a caller that asks
-    page after page. Every call to the source is made from that one thread, one at a time."""
+def pages_ahead(fetch, source: str, read_ahead: bool, size: int = READ_AHEAD_PAGE):
+    """`fetch(after)` -> the page of `size` after `after`; with `read_ahead`, the page after
+    that one is already being read (in a thread of its own) when it is returned, for a caller
+    that asks page after page. Every call to the source is made from that one thread, one at
+    a time."""
     if not read_ahead:
-        yield lambda after: fetch(source, after, PAGE)
+        yield lambda after: fetch(source, after, size)
         return
-    size = READ_AHEAD_PAGE
     with ThreadPoolExecutor(1, thread_name_prefix=f"read-ahead-{source}") as reader:
         ahead: dict = {}
 
@@ -86,7 +86,7 @@ def pages_ahead(fetch, source: str, read_ahead: bool):
 class TrackedConsumer:
     def __init__(self, source: str, position, apply, fetch, apply_batch=None, *,
                  quarantine=None, skip=None, regency: str | None = None,
-                 read_ahead: bool = False):
+                 read_ahead: bool = False, page: int | None = None):
         self.source = source
         self._position = position
         self._apply = apply
@@ -117,18 +117,24 @@ class TrackedConsumer:
         self._applied_with: set[int] = set()
         # A rebuild's catch-up asks for the next page while it applies this one (the source's
         # reading and the store's writing overlap). Off for a live consumer, whose fetch may be
-        # an RPC proxy that one green thread at a time may use.
+        # an RPC proxy that one green thread at a time may use; off too where the source is
+        # read in this process (a bench, a replay): reading and applying then share the GIL,
+        # and every system call the applying thread makes waits for it back (at 100,000
+        # events 0.39 of reading with the thread, 0.49 without; docs/benchmarks.md).
         self._read_ahead = read_ahead
+        # A catch-up's pages: a rebuild's are the largest a source answers (a commit each).
+        self._page = page or (READ_AHEAD_PAGE if read_ahead else PAGE)
 
     @classmethod
     def of(cls, app, source: str, fetch, handler: str = "apply_envelope",
-           batch_handler: str | None = None, read_ahead: bool = False) -> "TrackedConsumer":
+           batch_handler: str | None = None, read_ahead: bool = False,
+           page: int | None = None) -> "TrackedConsumer":
         """A consumer of `source` applying into a ServiceApplication, with its quarantine."""
         return cls(source, position=app.tracked_position, apply=getattr(app, handler),
                    fetch=fetch,
                    apply_batch=getattr(app, batch_handler) if batch_handler else None,
                    quarantine=app.quarantine, skip=app.skip_tracked,
-                   regency=app.settings.regency_code, read_ahead=read_ahead)
+                   regency=app.settings.regency_code, read_ahead=read_ahead, page=page)
 
     def position(self) -> int:
         position = self._position(self.source) or 0
@@ -273,7 +279,7 @@ class TrackedConsumer:
     def _fill(self, after: int, upto: int | None) -> dict | None:
         """Apply the source's notifications after `after` (below `upto`); the source's own
         notification `upto`, when its log holds it."""
-        with pages_ahead(self._fetch, self.source, self._read_ahead) as fetch:
+        with pages_ahead(self._fetch, self.source, self._read_ahead, self._page) as fetch:
             return self._fill_pages(fetch, after, upto)
 
     def _fill_pages(self, fetch, after: int, upto: int | None) -> dict | None:
@@ -298,7 +304,7 @@ class TrackedConsumer:
                 return None
             if len(wanted) < len(page):
                 return next((env for env in page if env["notification_id"] == upto), None)
-            if len(page) < (READ_AHEAD_PAGE if self._read_ahead else PAGE):
+            if len(page) < self._page:
                 return None
             after = page[-1]["notification_id"]
 

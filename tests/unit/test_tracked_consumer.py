@@ -317,3 +317,24 @@ def test_catch_up_asks_the_source_without_holding_up_deliveries(partners, report
     assert calls == [0]
     register(partners, 2)  # two events no delivery brought: catch-up applies them
     assert consumer.catch_up() == 2 and reporting.tracked_position("partners") == 4
+
+
+@pytest.mark.parametrize("read_ahead", [False, True])
+def test_a_catch_up_asks_pages_of_the_size_given_with_or_without_a_read_ahead_thread(
+        partners, reporting, read_ahead):
+    for n in range(4):
+        register(partners, n)  # 8 events
+    asked = []
+
+    def fetch(source, after, limit):
+        asked.append((after, limit))
+        return partners.notifications(after, limit)
+
+    consumer = TrackedConsumer.of(reporting, "partners", fetch, "apply_envelope",
+                                  "apply_envelopes", read_ahead=read_ahead, page=3)
+    assert consumer.catch_up() == 8
+    assert len(reporting.partner_registry()) == 4
+    # the first look (a live consumer's page), then pages of 3 until a short one; a read-ahead
+    # may have asked for the page after the short one's predecessor already
+    assert asked[0] == (0, 500)
+    assert asked[1:4] == [(0, 3), (3, 3), (6, 3)]
