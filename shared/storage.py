@@ -32,6 +32,17 @@ class SqlStore:
             cur.execute(sql, params)
             return cur.fetchall() if cur.returns_rows else []
 
+    def relations(self, cur) -> set[str]:
+        """The names of the tables and indexes the store holds (its schema's, on PostgreSQL),
+        read from the catalog: no lock on any of them."""
+        if self.is_postgres:
+            cur.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+                        " ON n.oid = c.relnamespace WHERE n.nspname = ?"
+                        " AND c.relkind IN ('r', 'p', 'i')", (self.schema,))
+        else:
+            cur.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")
+        return {row[0] for row in cur.fetchall()}
+
     def query(self, sql: str, params=()) -> list[tuple]:
         if self.is_postgres:
             # One statement on its own (the pool's connections are in autocommit): one round

@@ -195,24 +195,33 @@ class ReportingApplication(ServiceApplication):
         self._t, self.generation, self._checked = tables, generation, time.monotonic()
 
     def _make(self, cur, generation: int) -> None:
-        tables = self.tables_of(generation)
-        cur.execute(tracking_table_sql(tables["view_tracking"]))
+        """The generation's tables and indexes, those it lacks alone. On PostgreSQL a CREATE
+        ... IF NOT EXISTS locks its table all the same (CREATE INDEX a SHARE lock, until the
+        transaction ends): a replica starting beside a projector in the middle of a page
+        waited for it, table after table, and deadlocked with it when the page went on to a
+        table the replica held already (make bench, 2026-12-05)."""
+        tables, prefix = self.tables_of(generation), f"g{generation}_" if generation else ""
+        have = self.sql.relations(cur)
+        if f"{prefix}view_tracking" not in have:
+            cur.execute(tracking_table_sql(tables["view_tracking"]))
         for name, columns in TABLES.items():
-            cur.execute(f"CREATE TABLE IF NOT EXISTS {tables[name]} ({columns})")
-        self._index(cur, generation, WRITE_INDEXES if self.pinned else INDEXES)
+            if prefix + name not in have:
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {tables[name]} ({columns})")
+        self._index(cur, generation, WRITE_INDEXES if self.pinned else INDEXES, have)
 
-    def _index(self, cur, generation: int, names) -> None:
+    def _index(self, cur, generation: int, names, have: set[str]) -> None:
         tables, prefix = self.tables_of(generation), f"g{generation}_" if generation else ""
         for name in names:
             columns = INDEXES[name]
             index = f"{prefix}{name}_by_{columns.replace(', ', '_')}"
-            cur.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {tables[name]} ({columns})")
+            if index not in have:
+                cur.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {tables[name]} ({columns})")
 
     def index(self) -> None:
         """The indexes a rebuild left to the end (the queries' own), made once over the rows
         it wrote."""
         with self.sql.transaction() as cur:
-            self._index(cur, self.generation, INDEXES)
+            self._index(cur, self.generation, INDEXES, self.sql.relations(cur))
 
     @property
     def t(self) -> dict[str, str]:

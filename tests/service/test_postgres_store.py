@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from services.partners.application import PartnersApplication
+from services.reporting.application import ReportingApplication
 from shared.application import CommandRecord
 from shared.config import conninfo
 from shared.domain import acting_as
@@ -111,3 +112,17 @@ def test_the_journal_and_the_relays_cursor_commit_without_waiting_for_the_disk(p
     assert seen == ["off"]
     assert head["last_notification_id"] == app.max_notification_id()
     assert app.checkpoints(0, 10)[-1]["root_hash"] == head["root_hash"]
+
+
+def test_a_reporting_replica_starts_beside_a_projector_in_the_middle_of_a_page(pg_settings):
+    """A process starting on views that exist runs no DDL: CREATE INDEX IF NOT EXISTS takes a
+    SHARE lock on its table even when the index is there, so the replica waited for a
+    projector's page, and deadlocked with it (make bench, 2026-12-05)."""
+    live = ReportingApplication(pg_settings)  # the views, made by the first replica
+    with psycopg.connect(conninfo(pg_settings.postgres)) as projector:  # a page under way:
+        projector.execute(f"LOCK TABLE {live.t['documents']} IN ROW EXCLUSIVE MODE")
+        starting = eventlet.spawn(ReportingApplication, pg_settings)
+        with eventlet.Timeout(10, AssertionError("the replica waited for the projector's page")):
+            replica = starting.wait()
+        projector.rollback()
+    assert replica.generation == live.generation and replica.t == live.t
