@@ -86,7 +86,8 @@ def rates(app: PartnersApplication, data: str, size: int, env: dict) -> dict:
     # share the GIL with the applying; shared/consumer.py)
     TrackedConsumer("partners", views.tracked_position, views.apply_envelope,
                     lambda source, after, limit: app.notifications(after, limit),
-                    apply_batch=views.apply_envelopes, page=READ_AHEAD_PAGE).catch_up()
+                    apply_batch=views.apply_envelopes, page=READ_AHEAD_PAGE,
+                    hold_collector=True).catch_up()
     views.index()
     rebuilding = total / (time.perf_counter() - started)
     return {"events": total, "read/s": round(reading), "verify/s": round(verifying),

@@ -250,7 +250,8 @@ def cmd_rebuild(args, settings: Settings) -> int:
                 return page
 
             TrackedConsumer.of(built, source, fetch_counted, "apply_envelope",
-                               "apply_envelopes", read_ahead=True).catch_up()
+                               "apply_envelopes", read_ahead=True,
+                               hold_collector=True).catch_up()
             rates.append((source, bar.done, bar.close()))
         built.index()
         # What the projector applied meanwhile: caught up again until the switch finds the

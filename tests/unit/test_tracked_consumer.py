@@ -338,3 +338,31 @@ def test_a_catch_up_asks_pages_of_the_size_given_with_or_without_a_read_ahead_th
     # may have asked for the page after the short one's predecessor already
     assert asked[0] == (0, 500)
     assert asked[1:4] == [(0, 3), (3, 3), (6, 3)]
+
+
+def test_a_rebuild_s_catch_up_holds_the_collector_and_runs_it_every_so_many_events(
+        partners, reporting, fetch, monkeypatch):
+    import gc
+
+    from shared import consumer as module
+
+    for n in range(4):
+        register(partners, n)  # 8 events, in pages of 2
+    monkeypatch.setattr(module, "COLLECT_EVERY", 4)
+    seen, collected = [], []
+    monkeypatch.setattr(module.gc, "collect", lambda *a: collected.append(len(seen)))
+
+    def apply_batch(envelopes):
+        seen.append(gc.isenabled())
+        reporting.apply_envelopes(envelopes)
+
+    held = TrackedConsumer("partners", reporting.tracked_position, reporting.apply_envelope,
+                           fetch, apply_batch=apply_batch, page=2, hold_collector=True)
+    assert gc.isenabled()
+    assert held.catch_up() == 8
+    assert seen == [False] * 4 and gc.isenabled()  # held while applying, given back after
+    assert collected == [1, 3]  # after 4 events fetched, then 4 more (counted as fetched)
+    live = TrackedConsumer("partners", reporting.tracked_position, reporting.apply_envelope,
+                           fetch, apply_batch=apply_batch, page=2)
+    register(partners, 9)
+    assert live.catch_up() == 2 and seen[-1] is True  # a live consumer's: never held
