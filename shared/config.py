@@ -76,12 +76,12 @@ VARIABLES = {
 }
 
 
-# Outside SEKLIK_ENV=development a service refuses to start without each of these.
 CIPHER_TOPIC = "shared.cipher:AESCipher"
 # How long a write to a SQLite store waits for another process's transaction on the same file
 # (SQLite's busy timeout; eventsourcing's default is 5 s): a service starting beside a
 # projector that commits a large page of a catch-up waits for it rather than failing.
 SQLITE_LOCK_SECONDS = 30
+# Outside SEKLIK_ENV=development a service refuses to start without each of these.
 REQUIRED_OUTSIDE_DEVELOPMENT = ("SEKLIK_TOKEN_PUBLIC_KEY", "SEKLIK_SERVICE_KEY",
                                 "SEKLIK_SERVICE_PUBLIC_KEYS", "CIPHER_KEY", "SEKLIK_REGENCY_CODE")
 

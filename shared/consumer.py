@@ -63,19 +63,19 @@ COLLECT_EVERY = 100_000
 
 
 @contextmanager
-def collector_held(every: int | None = None):
-    """Python's cyclic garbage collector off for the duration, and `collect()` (the caller's
-    to call after each page) running it once `every` events have passed. The collector is
-    left as it was found."""
-    every = every or COLLECT_EVERY
-    was_on, since = gc.isenabled(), [0]
+def collector_held():
+    """Python's cyclic garbage collector off for the duration, and `collect(events)` (the
+    caller's to call after each page) running it once COLLECT_EVERY events have passed. The
+    collector is left as it was found."""
+    was_on, since = gc.isenabled(), 0
     gc.disable()
 
     def collect(events: int) -> None:
-        since[0] += events
-        if since[0] >= every:
+        nonlocal since
+        since += events
+        if since >= COLLECT_EVERY:
             gc.collect()
-            since[0] = 0
+            since = 0
 
     try:
         yield collect
@@ -85,7 +85,7 @@ def collector_held(every: int | None = None):
 
 
 @contextmanager
-def pages_ahead(fetch, source: str, read_ahead: bool, size: int = READ_AHEAD_PAGE):
+def pages_ahead(fetch, source: str, read_ahead: bool, size: int):
     """`fetch(after)` -> the page of `size` after `after`; with `read_ahead`, the page after
     that one is already being read (in a thread of its own) when it is returned, for a caller
     that asks page after page. Every call to the source is made from that one thread, one at

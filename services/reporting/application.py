@@ -177,8 +177,12 @@ class ReportingApplication(ServiceApplication):
 
     # Generations of the views -----------------------------------------------------------
 
+    @staticmethod
+    def _prefix(generation: int) -> str:
+        return f"g{generation}_" if generation else ""
+
     def tables_of(self, generation: int) -> dict[str, str]:
-        prefix = f"g{generation}_" if generation else ""
+        prefix = self._prefix(generation)
         return {name: self.sql.table(prefix + name)
                 for name in (*TABLES, "view_tracking")}
 
@@ -200,7 +204,7 @@ class ReportingApplication(ServiceApplication):
         transaction ends): a replica starting beside a projector in the middle of a page
         waited for it, table after table, and deadlocked with it when the page went on to a
         table the replica held already (make bench, 2026-12-05)."""
-        tables, prefix = self.tables_of(generation), f"g{generation}_" if generation else ""
+        tables, prefix = self.tables_of(generation), self._prefix(generation)
         have = self.sql.relations(cur)
         if f"{prefix}view_tracking" not in have:
             cur.execute(tracking_table_sql(tables["view_tracking"]))
@@ -210,7 +214,7 @@ class ReportingApplication(ServiceApplication):
         self._index(cur, generation, WRITE_INDEXES if self.pinned else INDEXES, have)
 
     def _index(self, cur, generation: int, names, have: set[str]) -> None:
-        tables, prefix = self.tables_of(generation), f"g{generation}_" if generation else ""
+        tables, prefix = self.tables_of(generation), self._prefix(generation)
         for name in names:
             columns = INDEXES[name]
             index = f"{prefix}{name}_by_{columns.replace(', ', '_')}"
